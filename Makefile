@@ -1,0 +1,37 @@
+# crosscheck — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup run test lint bench-ingest bench-verify bench-batch bench-scifact bench-climate-fever eval clean
+
+# torch first, pinned to the CPU build on this machine's disk, so nothing pulls a CUDA build.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[test,llm-server]'
+	@touch $@
+
+setup: $(STAMP)
+
+run: setup
+	$(VENV)/bin/crosscheck ingest
+	$(VENV)/bin/crosscheck sources
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: setup
+	$(PIP) ruff mypy
+	$(PY) -m ruff check agent tests evals
+	$(PY) -m mypy agent
+
+bench-ingest: setup
+	$(PY) -m evals.bench_ingest
+
+clean:
+	rm -rf .crosscheck reports .bench

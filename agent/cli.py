@@ -1,0 +1,139 @@
+"""The `crosscheck` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from agent.settings import Settings, offline_environment
+
+app = typer.Typer(
+    name="crosscheck",
+    help="Verify claims against a corpus of articles and see what every source says, with exact quotes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+class State:
+    overrides: dict[str, Any] = {}
+    _services: Any = None
+
+    @classmethod
+    def settings(cls) -> Settings:
+        try:
+            return Settings(**cls.overrides)
+        except Exception as exc:  # pydantic ValidationError or a TOML syntax error: a config problem
+            fail(f"invalid configuration: {exc}")
+
+    @classmethod
+    def services(cls) -> Any:
+        if cls._services is None:
+            from agent.context import Services
+
+            cls._services = Services.from_settings(cls.settings())
+        return cls._services
+
+
+def fail(message: str, code: int = 2) -> Any:
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    err.print(f"[yellow]skipped[/] {escape(message)}", soft_wrap=True)
+
+
+@app.callback()
+def main(
+    config: Annotated[Path | None, typer.Option(help="extra TOML config file (over configs/default.toml)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="where the embedded store lives")] = None,
+    store_url: Annotated[str | None, typer.Option(help="Chroma server URL, e.g. http://127.0.0.1:8000")] = None,
+    llm_provider: Annotated[str | None, typer.Option(help="none | openai | anthropic | ollama | openai-compatible")] = None,
+    llm_model: Annotated[str | None, typer.Option(help="model name for the LLM provider")] = None,
+    llm_base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
+) -> None:
+    offline_environment()
+    if config is not None:
+        if not config.is_file():
+            fail(f"config file not found: {config}")
+        os.environ["CROSSCHECK_CONFIG"] = str(config)
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    base = Settings() if (store_url or llm_provider or llm_model or llm_base_url) else None
+    if store_url is not None and base is not None:
+        overrides["store"] = base.store.model_copy(update={"url": store_url})
+    if base is not None and (llm_provider or llm_model or llm_base_url):
+        upd = {k: v for k, v in {"provider": llm_provider, "model": llm_model, "base_url": llm_base_url}.items() if v}
+        overrides["llm"] = base.llm.model_copy(update=upd)
+    State.overrides = overrides
+    State._services = None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders (default: seeds/)")] = None,
+) -> None:
+    """Load articles into the store; unchanged documents are skipped, changed ones replaced."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from agent.ingest import ingest as run_ingest
+
+    services = State.services()
+    targets = paths or [services.settings.seeds_dir]
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("embedding chunks", total=None)
+
+        def progress(phase: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        def on_error(e: Any) -> None:
+            warn(str(e))
+
+        report = services.guard(lambda: run_ingest(targets, services.settings, services.store,
+                                                   services.embedder, progress, on_error))
+    console.print(report.summary(), soft_wrap=True)
+    if report.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sources() -> None:
+    """List the ingested documents: id, title, date, chunk count."""
+    services = State.services()
+    metas = services.guard(services.store.documents)
+    if not metas:
+        err.print("no documents ingested yet: run `crosscheck ingest`")
+        raise typer.Exit(1)
+    table = Table(title=f"{len(metas)} sources")
+    for col in ("doc_id", "title", "date", "chunks"):
+        table.add_column(col, overflow="fold")
+    for m in metas:
+        table.add_row(m.doc_id, m.title, m.date or "—", str(m.chunks))
+    console.print(table)
+
+
+def run() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

