@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from agent.index import SentenceIndex
+from agent.schemas import LLMUsage
 from agent.settings import Settings
 from agent.store import Embedder, StoreError, VectorStore
 
@@ -22,10 +25,41 @@ class Services:
     store: VectorStore
     embedder: Embedder
     extras: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
         return cls(settings=settings, store=VectorStore(settings), embedder=Embedder(settings.embedding))
+
+    # ---------------------------------------------------------------- shared, lazily built
+    def index(self) -> SentenceIndex:
+        """The sentence index over the store, rebuilt when the store changed since it was built."""
+        with self._lock:
+            idx = self.extras.get("index")
+            if idx is None or idx.version != self.store.count():
+                idx = SentenceIndex.build(self.store)
+                self.extras["index"] = idx
+                self.extras.pop("idf", None)
+            return idx
+
+    def idf(self) -> dict[str, float]:
+        idx = self.index()
+        with self._lock:
+            if "idf" not in self.extras:
+                from agent.nodes.cross_check import idf_table
+
+                self.extras["idf"] = idf_table(idx)
+            return self.extras["idf"]
+
+    def feature_cache(self) -> dict[str, Any]:
+        return self.extras.setdefault("features", {})
+
+    def llm_stage(self, stage: str, payload: Any, offline: Callable[[], T]) -> tuple[T, LLMUsage]:
+        """Run a stage through the configured LLM, or offline. With provider `none` this is the offline path."""
+        runner = self.extras.get("llm")
+        if runner is None or self.settings.llm.provider == "none":
+            return offline(), LLMUsage()
+        return runner.run(stage, payload, offline)
 
     def guard(self, fn: Callable[[], T]) -> T:
         """Run fn, turning store and user errors into a clean CLI message."""

@@ -1,0 +1,1 @@
+"""Graph nodes: each reads state, calls one plain function, returns a partial update."""

@@ -1,0 +1,131 @@
+"""Wiring only: decompose → retrieve (→ widen once) → extract → cross_check → verdict."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from agent.context import Services
+from agent.nodes.cross_check import cross_check
+from agent.nodes.decompose import split_claim
+from agent.nodes.extract import extract
+from agent.nodes.retrieve import is_thin, retrieve
+from agent.nodes.verdict import aggregate, combine, merge_sources
+from agent.schemas import ClaimRecord, LLMUsage
+from agent.state import ClaimCheck, VerifyInput, VerifyOutput, VerifyState
+
+
+def timed(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    def deco(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        def node(state: VerifyState, runtime: Runtime[Services]) -> dict[str, Any]:
+            t0 = time.perf_counter()
+            update = fn(state, runtime.context)
+            update["timing_ms"] = {name: round((time.perf_counter() - t0) * 1000, 2)}
+            return update
+
+        node.__name__ = node.__qualname__ = f"{name}_node"
+        node.__doc__ = fn.__doc__
+        return node
+
+    return deco
+
+
+@timed("decompose")
+def decompose_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
+    parts, usage = ctx.llm_stage("decompose", state.claim, lambda: split_claim(state.claim))
+    return {"checks": [ClaimCheck(text=p) for p in parts], "llm": _add(state.llm, usage)}
+
+
+@timed("retrieve")
+def retrieve_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
+    index = ctx.index()
+    widen = 2 if state.thin else 1
+    checks = [c.model_copy(update={"evidence": retrieve(c.text, index, ctx.store, ctx.embedder,
+                                                         ctx.settings.retrieval, widen)}) for c in state.checks]
+    thin = not state.thin and any(is_thin(c.evidence, ctx.settings.retrieval) for c in checks)
+    return {"checks": checks, "thin": thin, "widened_once": state.widened_once or state.thin}
+
+
+def route_after_retrieve(state: VerifyState) -> Literal["retrieve", "extract"]:
+    return "retrieve" if state.thin and not state.widened_once else "extract"
+
+
+@timed("extract")
+def extract_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
+    cache = ctx.feature_cache()
+    checks = []
+    for c in state.checks:
+        found = extract(c.text, [e.sentence.text for e in c.evidence], cache)
+        checks.append(c.model_copy(update={"features": {c.text: found["claim"], **found["sentences"]}}))
+    return {"checks": checks}
+
+
+@timed("cross_check")
+def cross_check_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
+    index = ctx.index()
+    usage = state.llm.model_copy()
+    checks = []
+    for c in state.checks:
+        offline = lambda c=c: cross_check(c.text, c.evidence, ctx.idf(), c.features, index.metas)  # noqa: E731
+        stances, u = ctx.llm_stage("cross_check", c, offline)
+        usage.add(u)
+        checks.append(c.model_copy(update={"stances": stances}))
+    return {"checks": checks, "llm": usage}
+
+
+@timed("verdict")
+def verdict_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
+    index = ctx.index()
+    parts = []
+    for c in state.checks:
+        verdict = aggregate(c.stances, index.valid_citation)
+        verdict, _ = ctx.llm_stage("verdict", (c, verdict), lambda verdict=verdict: verdict)
+        parts.append(c.model_copy(update={"verdict": verdict}))
+    record = build_record(state, parts)
+    return {"checks": parts, "record": record}
+
+
+def _add(a: LLMUsage, b: LLMUsage) -> LLMUsage:
+    out = a.model_copy()
+    out.add(b)
+    return out
+
+
+def build_record(state: VerifyState, parts: list[ClaimCheck]) -> ClaimRecord:
+    verdicts = [p.verdict for p in parts if p.verdict is not None]
+    llm = state.llm.model_copy(update={"provider": state.llm.provider})
+    if len(verdicts) == 1:
+        v = verdicts[0]
+        return ClaimRecord(id=state.claim_id, claim=state.claim, label=v.label, confidence=v.confidence,
+                           rationale=v.rationale, sources=v.sources, citations=v.citations, llm=llm)
+    label, conf, why = combine(verdicts)
+    subs = [
+        ClaimRecord(id=f"{state.claim_id}.{i + 1}", claim=p.text, label=v.label, confidence=v.confidence,
+                    rationale=v.rationale, sources=v.sources, citations=v.citations)
+        for i, (p, v) in enumerate(zip(parts, verdicts, strict=True))
+    ]
+    cites = [c for v in verdicts for c in v.citations]
+    return ClaimRecord(id=state.claim_id, claim=state.claim, label=label, confidence=conf, rationale=why,
+                       sources=merge_sources([v.sources for v in verdicts]),
+                       citations=list({(c.doc_id, c.start, c.end): c for c in cites}.values()),
+                       subclaims=subs, llm=llm)
+
+
+def build_graph() -> Any:
+    g = StateGraph(VerifyState, context_schema=Services, input_schema=VerifyInput, output_schema=VerifyOutput)
+    g.add_node("decompose", decompose_node)
+    g.add_node("retrieve", retrieve_node)
+    g.add_node("extract", extract_node)
+    g.add_node("cross_check", cross_check_node)
+    g.add_node("verdict", verdict_node)
+    g.add_edge(START, "decompose")
+    g.add_edge("decompose", "retrieve")
+    g.add_conditional_edges("retrieve", route_after_retrieve)
+    g.add_edge("extract", "cross_check")
+    g.add_edge("cross_check", "verdict")
+    g.add_edge("verdict", END)
+    return g.compile()

@@ -1,0 +1,78 @@
+"""An in-memory snapshot of the store's sentences for lexical (BM25) and sentence-level dense scoring."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agent.schemas import Citation, DocumentMeta, Sentence
+from agent.store import Embedder, VectorStore, sentences_of
+from agent.text import tokens
+
+
+@dataclass
+class SentenceIndex:
+    sentences: list[Sentence]
+    by_doc: dict[str, list[int]]
+    by_chunk: dict[str, list[int]]
+    metas: dict[str, DocumentMeta]
+    texts: dict[str, str]
+    bm25: object
+    version: int
+    _vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, store: VectorStore) -> SentenceIndex:
+        import bm25s
+
+        seen: set[tuple[str, int, int]] = set()
+        sentences: list[Sentence] = []
+        by_doc: dict[str, list[int]] = {}
+        by_chunk: dict[str, list[int]] = {}
+        for chunk in store.all_chunks():
+            for s in sentences_of(chunk):
+                key = (s.doc_id, s.start, s.end)
+                if key not in seen:
+                    seen.add(key)
+                    by_doc.setdefault(s.doc_id, []).append(len(sentences))
+                    sentences.append(s)
+                by_chunk.setdefault(chunk.chunk_id, []).append(
+                    next(i for i in reversed(by_doc[s.doc_id]) if sentences[i].start == s.start)
+                )
+        metas = {m.doc_id: m for m in store.documents()}
+        texts = store.document_texts(list(metas)) if metas else {}
+        bm25 = bm25s.BM25()
+        corpus = [tokens(s.text) or ["∅"] for s in sentences]
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, store.count())
+
+    def lexical(self, query: str) -> np.ndarray:
+        q = [t for t in tokens(query)]
+        if not q or not self.sentences:
+            return np.zeros(len(self.sentences), dtype=np.float32)
+        vocab = getattr(self.bm25, "vocab_dict", {})
+        q = [t for t in q if t in vocab]
+        if not q:
+            return np.zeros(len(self.sentences), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(q), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def vectors(self, ids: list[int], embedder: Embedder) -> np.ndarray:
+        """Sentence embeddings, computed on first use and kept for the life of the process."""
+        with self._lock:
+            missing = [i for i in ids if i not in self._vectors]
+            if missing:
+                vecs = embedder.encode([self.sentences[i].text for i in missing])
+                for i, v in zip(missing, vecs, strict=True):
+                    self._vectors[i] = v
+            if not ids:
+                return np.zeros((0, embedder.dim), dtype=np.float32)
+            return np.stack([self._vectors[i] for i in ids])
+
+    def valid_citation(self, c: Citation) -> bool:
+        """The slice check: the quote is exactly the document's text between the offsets."""
+        text = self.texts.get(c.doc_id)
+        return text is not None and 0 <= c.start < c.end <= len(text) and text[c.start : c.end] == c.quote

@@ -1,0 +1,294 @@
+"""cross_check: per source document, a stance (supports / refutes / neutral), the sentences that decide
+it, and a reason a person can check ("claim says 50,000 accounts; source says about 25,000").
+
+Offline rules compare typed slots extracted from the claim and each sentence: quantities by unit,
+durations, dates (the date nearest to the claim's own words), response type (denied vs no comment),
+who did what (the subject of the claim's verb), and negation. A sentence about a different actor
+(the February disclosure's labs when the claim is about Alibaba) is not used to check numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from agent.nodes.extract import DateMention, Features, Quantity, entity_key, extract_features
+from agent.schemas import Evidence, SourceStance, Stance
+from agent.text import stem
+
+GENERIC_UNIT = {"claude", "ai", "model", "firm", "total", "more", "new", "than", "additional"}
+
+
+@dataclass
+class Signal:
+    stance: Stance
+    strength: float
+    reason: str
+    evidence: Evidence
+
+
+def _fmt(v: float) -> str:
+    for scale, word in ((1e9, " billion"), (1e6, " million")):
+        if v >= scale:
+            return f"{v / scale:g}{word}"
+    return f"{v:,.0f}"
+
+
+def _q_compatible(c: Quantity, s: Quantity) -> bool | None:
+    """True: same amount; False: a different amount; None: cannot tell (bounds)."""
+    tol = 0.035 if (c.approx or s.approx or c.bound or s.bound) else 0.005
+    close = abs(c.value - s.value) <= tol * max(c.value, s.value)
+    if close:
+        if c.bound and s.bound and c.bound != s.bound and abs(c.value - s.value) < 0.035 * c.value:
+            return False  # "more than 25,000" vs "almost 25,000"
+        if c.bound == "more" and not s.bound and not s.approx:
+            return None
+        return True
+    if c.bound == "more" and s.value > c.value or c.bound == "less" and s.value < c.value:
+        return True
+    return False
+
+
+def _units_match(c: Quantity, s: Quantity) -> bool:
+    cu = set(c.unit[:2]) - GENERIC_UNIT
+    su = set(s.unit[:3]) - GENERIC_UNIT
+    return bool(cu & su)
+
+
+def _date_cmp(c: DateMention, s: DateMention) -> bool | None:
+    common = [(a, b) for a, b in ((c.year, s.year), (c.month, s.month), (c.day, s.day)) if a is not None and b is not None]
+    if not common:
+        return None
+    if c.day is not None and s.day is None and c.month == s.month and c.year in (None, s.year):
+        return None  # "June 10" vs "June": not precise enough to decide
+    return all(a == b for a, b in common)
+
+
+def _anchor_positions(claim: Features, text: str) -> list[int]:
+    """Where the claim's own non-name words occur in the sentence."""
+    names = " ".join(claim.entities).lower()
+    pos = []
+    for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", text):
+        st = stem(m.group())
+        if st in claim.terms and m.group().lower() not in names and len(st) > 2:
+            pos.append(m.start())
+    return pos
+
+
+def _nearest(items: list[Any], anchors: list[int]) -> list[Any]:
+    if len(items) <= 1 or not anchors:
+        return items
+    dist = [min(abs(i.start - a) for a in anchors) for i in items]
+    best = min(dist)
+    return [i for i, d in zip(items, dist, strict=True) if d <= best + 25]
+
+
+def _ents_match(a: str, b: str) -> bool:
+    ka, kb = set(entity_key(a).split()), set(entity_key(b).split())
+    return bool(ka and kb) and (ka <= kb or kb <= ka)
+
+
+def _subject_before(text: str, verb_stem: str) -> list[str]:
+    """Entities written right before an occurrence of the verb ("Reuters and CNBC broke ...")."""
+    out = []
+    for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", text):
+        if stem(m.group()) == verb_stem:
+            before = text[max(0, m.start() - 60) : m.start()]
+            names = re.findall(r"([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)\s*(?:,|and|&)?\s*", before.split(":")[-1])
+            tail = before.rstrip()
+            if names and re.search(r"[A-Za-z0-9]$", tail) and len(tail.split()[-1]) > 1:
+                last_words = " ".join(tail.split()[-4:])
+                out.extend(n for n in names if n in last_words)
+    return out
+
+
+def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
+    """Does the sentence give the claim's verb a different subject? (Bloomberg vs Reuters broke the story)."""
+    for ent in claim.entities:
+        m = re.search(re.escape(ent) + r"(?:'s)?\s+(?:was\s+|were\s+|has\s+|had\s+|first\s+|also\s+)?([a-z][a-z'-]+)", claim.text)
+        if not m:
+            continue
+        verb = stem(m.group(1))
+        if len(verb) < 3 or verb in ("and", "the", "ai"):
+            continue
+        subjects = _subject_before(sent.text, verb)
+        if not subjects:
+            continue
+        if any(_ents_match(ent, s) for s in subjects):
+            return True, f"source also says {ent} {m.group(1)}"
+        return False, f"claim says {ent} {m.group(1)}; source says {', '.join(subjects)} {m.group(1)}"
+    return None, ""
+
+
+def coverage(claim_terms: set[str], sent_terms: set[str], idf: dict[str, float]) -> float:
+    total = sum(idf.get(t, 3.0) for t in claim_terms)
+    if not total:
+        return 0.0
+    return sum(idf.get(t, 3.0) for t in claim_terms & sent_terms) / total
+
+
+def _durations_of(f: Features) -> list[tuple[float, bool, str]]:
+    out = [(d.days, d.approx, d.text) for d in f.durations]
+    full = [d for d in f.dates if d.month and d.day]
+    if len(full) >= 2 and re.search(r"\b(from|between|to|through|until|–|-)\b", f.text):
+        import datetime as dt
+
+        a, b = full[0], full[1]
+        y = a.year or b.year or 2001
+        try:
+            days = (dt.date(b.year or y, b.month, b.day) - dt.date(y, a.month, a.day)).days  # type: ignore[arg-type]
+            if days > 0:
+                out.append((float(days), False, f"{a.text} to {b.text}"))
+        except ValueError:
+            pass
+    return out
+
+
+def sentence_signal(claim: Features, ev: Evidence, sent: Features, idf: dict[str, float]) -> Signal | None:
+    text = ev.sentence.text
+    cov = coverage(claim.terms, sent.terms, idf)
+    if cov < 0.3 and not (ev.dense >= 0.6 and cov >= 0.2):
+        return None
+    claim_ents = claim.entities
+    missing = [e for e in claim_ents if not any(_ents_match(e, s) for s in sent.entities)]
+    foreign = [s for s in sent.entities if not any(_ents_match(s, e) for e in claim_ents)]
+    other_subject = bool(missing) and bool(foreign) and len(missing) >= max(1, len(claim_ents) // 2)
+    support_slots = 0
+    refutes: list[tuple[float, str]] = []
+
+    # quantities, by unit
+    for qc in claim.quantities:
+        same_unit = [qs for qs in sent.quantities if _units_match(qc, qs)]
+        if not same_unit:
+            continue
+        verdicts = [(_q_compatible(qc, qs), qs) for qs in same_unit]
+        if any(v for v, _ in verdicts):
+            if not other_subject:
+                support_slots += 1
+        elif any(v is False for v, _ in verdicts) and not other_subject:
+            qs = next(q for v, q in verdicts if v is False)
+            refutes.append((0.9, f"claim says {qc.text} {' '.join(qc.unit[:1])}; source says {qs.text}"))
+
+    # durations (also from date ranges: April 22 to June 5 = 44 days)
+    sd = _durations_of(sent)
+    for dc in _durations_of(claim):
+        if not sd or other_subject:
+            continue
+        tol = 0.2 if (dc[1] or any(a for _, a, _ in sd)) else 0.1
+        if any(abs(dc[0] - d) <= tol * max(dc[0], d) or abs(dc[0] - d) <= 3 for d, _, _ in sd):
+            support_slots += 1
+        else:
+            refutes.append((0.8, f"claim says {dc[2]}; source says {sd[0][2]}"))
+
+    # dates: compare with the date written nearest to the claim's own words
+    if claim.dates and sent.dates and not other_subject:
+        anchors = _anchor_positions(claim, text)
+        near = _nearest(sent.dates, anchors)
+        for dc in claim.dates:
+            results = [(_date_cmp(dc, ds), ds) for ds in sent.dates]
+            near_results = [(r, ds) for r, ds in results if ds in near]
+            if any(r for r, _ in results) and (any(r for r, _ in near_results) or not any(r is False for r, _ in near_results)):
+                support_slots += 1
+            elif any(r is False for r, _ in near_results):
+                ds = next(ds for r, ds in near_results if r is False)
+                refutes.append((0.8, f"claim says {dc.text}; source says {ds.text}"))
+
+    # response type: denied vs no comment vs confirmed
+    if claim.responses and sent.responses and not missing:
+        sent_resp = set(sent.responses)
+        if sent.hedged and "deny" in sent_resp and re.search(r"(expected|likely|may|might|could)\s+(to\s+)?(deny|reject)", text, re.I):
+            sent_resp.discard("deny")
+        if sent_resp & set(claim.responses):
+            support_slots += 1 if len(sent_resp) == 1 else 0
+        elif sent_resp:
+            refutes.append((0.85, f"claim says {'/'.join(claim.responses)}; source says {'/'.join(sorted(sent_resp))}"))
+
+    # who did it
+    if not claim.quantities and not claim.dates:
+        role, why = _role_check(claim, sent)
+        if role is True:
+            support_slots += 1
+        elif role is False and cov >= 0.3:
+            refutes.append((0.75, why))
+
+    if refutes:
+        strength, why = max(refutes)
+        return Signal("refutes", strength * min(1.0, 0.4 + cov), why, ev)
+
+    # polarity: same words, opposite negation
+    if cov >= 0.7 and claim.negated != sent.negated and not claim.responses:
+        return Signal("refutes", 0.55 * cov, "the source states the opposite (negation)", ev)
+
+    needs = len(claim.quantities) + len(claim.dates) + len(_durations_of(claim))
+    if needs and support_slots == 0:
+        return None
+    if missing and not support_slots:
+        return None
+    if cov >= 0.55 or (support_slots and cov >= 0.4) or (ev.dense >= 0.72 and cov >= 0.45):
+        strength = min(1.0, cov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
+        return Signal("supports", strength, f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})", ev)
+    return None
+
+
+def doc_stance(signals: list[Signal], support_min: float = 0.5, refute_min: float = 0.35) -> tuple[Stance, Signal | None]:
+    sup = max((s for s in signals if s.stance == "supports"), key=lambda s: s.strength, default=None)
+    ref = max((s for s in signals if s.stance == "refutes"), key=lambda s: s.strength, default=None)
+    if ref and ref.strength >= refute_min and (not sup or ref.strength >= sup.strength * 0.9):
+        return "refutes", ref
+    if sup and sup.strength >= support_min:
+        return "supports", sup
+    return "neutral", None
+
+
+def cross_check(
+    claim: str,
+    evidence: list[Evidence],
+    idf: dict[str, float],
+    features: dict[str, Features] | None = None,
+    metas: dict[str, Any] | None = None,
+) -> list[SourceStance]:
+    """One stance per document that contributed evidence, with the deciding sentences as citations."""
+    features = features if features is not None else {}
+    cf = features.get(claim) or extract_features(claim)
+    by_doc: dict[str, list[Evidence]] = {}
+    for ev in evidence:
+        by_doc.setdefault(ev.sentence.doc_id, []).append(ev)
+    out: list[SourceStance] = []
+    for doc_id, evs in by_doc.items():
+        signals = []
+        for ev in evs:
+            sf = features.get(ev.sentence.text) or extract_features(ev.sentence.text)
+            sig = sentence_signal(cf, ev, sf, idf)
+            if sig:
+                signals.append(sig)
+        stance, best = doc_stance(signals)
+        meta = (metas or {}).get(doc_id)
+        cites = [best.evidence.citation()] if best else []
+        if best:
+            cites += [s.evidence.citation() for s in signals if s.stance == stance and s is not best][:1]
+        out.append(
+            SourceStance(
+                doc_id=doc_id,
+                title=getattr(meta, "title", "") or "",
+                date=getattr(meta, "date", None),
+                outlet=getattr(meta, "outlet", None),
+                stance=stance,
+                reason=best.reason if best else "does not address the claim",
+                citations=cites if stance != "neutral" else [evs[0].citation()],
+            )
+        )
+    out.sort(key=lambda s: ({"supports": 0, "refutes": 1, "neutral": 2}[s.stance], s.doc_id))
+    return out
+
+
+def idf_table(index: Any) -> dict[str, float]:
+    n = len(index.sentences) or 1
+    df: dict[str, int] = {}
+    from agent.text import content_terms
+
+    for s in index.sentences:
+        for t in content_terms(s.text):
+            df[t] = df.get(t, 0) + 1
+    return {t: math.log(1 + n / c) for t, c in df.items()}

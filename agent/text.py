@@ -1,0 +1,97 @@
+"""Tokens and term normalisation shared by lexical retrieval and the offline checks."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+STOPWORDS = frozenset(
+    """a an the and or but if then than that this these those there here of in on at to for from by with
+    about as into over under after before between through during within without against among per via
+    is are was were be been being am has have had having do does did doing will would shall should can
+    could may might must it its it's they them their theirs he him his she her hers we us our you your i
+    me my who whom whose which what when where why how all any both each few more most other some such
+    only own same so too very just also not no nor yet still even ever again once s t don now up out
+    off down one's said says say saying according reportedly allegedly reported reports report
+    new first last""".split()
+)
+
+# A small, domain-neutral lexicon of words news writers use interchangeably.
+SYNONYMS = {
+    "fake": "fraudulent", "bogus": "fraudulent", "sham": "fraudulent", "fraud": "fraudulent",
+    "query": "exchange", "queries": "exchange", "interactions": "exchange", "interaction": "exchange",
+    "conversations": "exchange", "conversation": "exchange", "requests": "exchange", "hits": "exchange",
+    "prompts": "exchange", "exchanges": "exchange",
+    "story": "news", "allegation": "accusation", "allegations": "accusation", "accusations": "accusation",
+    "accused": "accuse", "accuses": "accuse", "accusing": "accuse", "alleged": "accuse", "alleges": "accuse",
+    "allege": "accuse", "claims": "accuse", "claimed": "accuse", "charged": "accuse",
+    "denied": "deny", "denies": "deny", "denying": "deny", "rejected": "deny", "rejects": "deny",
+    "reject": "deny", "rebutted": "deny", "disputed": "deny", "refuted": "deny",
+    "senators": "senate", "senator": "senate", "lawmakers": "congress",
+    "letter": "letter", "letters": "letter", "wrote": "letter", "written": "letter",
+    "campaign": "campaign", "operation": "campaign", "effort": "campaign", "attack": "campaign",
+    "attacks": "campaign", "scheme": "campaign",
+    "company": "firm", "companies": "firm", "startup": "firm", "startups": "firm", "firms": "firm",
+    "targeted": "target", "targeting": "target", "targets": "target", "aimed": "target",
+    "ran": "run", "running": "run", "runs": "run", "conducted": "run", "conduct": "run", "carried": "run",
+    "used": "use", "using": "use", "uses": "use", "employed": "use",
+    "created": "create", "creating": "create", "set": "create", "made": "make",
+    "published": "publish", "posted": "publish", "released": "publish", "publishes": "publish",
+    "broke": "break", "breaking": "break", "broken": "break",
+    "sent": "send", "sending": "send", "addressed": "send",
+    "model": "model", "models": "model", "ai": "ai",
+    "capabilities": "capability", "abilities": "capability", "skills": "capability", "skill": "capability",
+    "ability": "capability",
+    "coding": "code", "programming": "code", "software": "code", "engineering": "code",
+    "agentic": "agent", "agents": "agent",
+    "largest": "large", "biggest": "large", "larger": "large", "bigger": "large",
+    "us": "us", "u.s.": "us", "america": "us", "american": "us",
+    "chinese": "china",
+}
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough to match plurals and tense forms of news vocabulary."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if w in SYNONYMS:
+        return SYNONYMS[w]
+    if len(w) > 5 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith("es") and w[-3] in "sxz":
+        w = w[:-2]
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    elif len(w) > 5 and w.endswith("ed"):
+        w = w[:-2] if w[-3] != "i" else w[:-3] + "y"
+    elif len(w) > 6 and w.endswith("ing"):
+        w = w[:-3]
+    return SYNONYMS.get(w, w)
+
+
+@lru_cache(maxsize=65536)
+def _norm_token(tok: str) -> str:
+    if tok[0].isdigit():
+        return tok.replace(",", "")
+    return stem(tok)
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised tokens for lexical retrieval (stopwords dropped, numbers without separators)."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        t = m.group()
+        if t.lower() in STOPWORDS:
+            continue
+        for part in t.split("-") if "-" in t and not t[0].isdigit() else [t]:
+            if part and part.lower() not in STOPWORDS:
+                out.append(_norm_token(part))
+    return out
+
+
+def content_terms(text: str) -> set[str]:
+    """Content terms without numbers: what a sentence must share with a claim to be about it."""
+    return {t for t in tokens(text) if not t[0].isdigit() and len(t) > 1}
