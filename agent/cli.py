@@ -127,6 +127,40 @@ def sources() -> None:
     console.print(table)
 
 
+@app.command()
+def verify(
+    claim: Annotated[str, typer.Argument(help="the claim to check")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the batch record as JSON")] = False,
+) -> None:
+    """Verify one claim: label, confidence, rationale and what each source says, with quotes."""
+    from agent.render import verdict_panel
+    from agent.verify import verify_claim
+
+    claim = claim.strip()
+    if not claim:
+        fail("the claim is empty")
+    services = State.services()
+    if len(claim) > services.settings.max_claim_chars:
+        fail(f"the claim is longer than {services.settings.max_claim_chars} characters")
+    if services.guard(services.store.count) == 0:
+        fail("the store is empty: run `crosscheck ingest` first", 1)
+    record = services.guard(lambda: verify_claim(services, claim))
+    if as_json:
+        print(record.model_dump_json(indent=2))
+    else:
+        console.print(verdict_panel(record))
+
+
+def _register_front_ends() -> None:
+    from agent import batch, chat, evaluation
+
+    for module in (batch, chat, evaluation):
+        module.register(app)
+
+
+_register_front_ends()
+
+
 def run() -> None:
     try:
         app()

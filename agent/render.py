@@ -1,0 +1,46 @@
+"""Rich rendering of verdicts for the terminal (verify, chat)."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agent.schemas import ClaimRecord
+
+LABEL_STYLE = {"SUPPORTED": "bold green", "REFUTED": "bold red", "CONFLICTING": "bold yellow",
+               "NOT_ENOUGH_INFO": "bold blue"}
+STANCE_STYLE = {"supports": "green", "refutes": "red", "neutral": "dim"}
+
+
+def stance_table(record: ClaimRecord, show_neutral: bool = True) -> Table:
+    table = Table(expand=True, show_lines=True)
+    table.add_column("source", ratio=3, overflow="fold")
+    table.add_column("date", ratio=1)
+    table.add_column("stance", ratio=1)
+    table.add_column("quote / reason", ratio=6, overflow="fold")
+    for s in record.sources:
+        if s.stance == "neutral" and not show_neutral:
+            continue
+        quote = s.citations[0].quote if s.citations and s.stance != "neutral" else ""
+        body = Text()
+        if quote:
+            body.append(f"“{quote}”\n")
+        body.append(s.reason, style="italic dim")
+        table.add_row(f"{escape(s.title or s.doc_id)}\n[dim]{s.doc_id}[/]", s.date or "—",
+                      f"[{STANCE_STYLE[s.stance]}]{s.stance}[/]", body)
+    return table
+
+
+def verdict_panel(record: ClaimRecord) -> Panel:
+    head = Text()
+    head.append(record.label, style=LABEL_STYLE[record.label])
+    head.append(f"  confidence {record.confidence:.2f}\n")
+    head.append(record.rationale)
+    parts: list[object] = [head]
+    for sub in record.subclaims:
+        parts.append(Text.assemble(("  • ", ""), (sub.label, LABEL_STYLE[sub.label]), f"  {sub.claim}"))
+    parts.append(stance_table(record))
+    return Panel(Group(*parts), title=escape(record.claim), title_align="left")  # type: ignore[arg-type]
