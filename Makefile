@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.13.0
 	$(PIP) -e '.[test,llm-server]'
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@touch $@
 
 setup: $(STAMP)
@@ -32,6 +33,9 @@ lint: setup
 
 bench-ingest: setup
 	$(PY) -m evals.bench_ingest
+
+bench-batch: setup
+	$(PY) -m evals.bench_batch
 
 clean:
 	rm -rf .crosscheck reports .bench
