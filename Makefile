@@ -34,6 +34,9 @@ lint: setup
 bench-ingest: setup
 	$(PY) -m evals.bench_ingest
 
+bench-verify: setup
+	$(PY) -m evals.bench_verify
+
 bench-batch: setup
 	$(PY) -m evals.bench_batch
 
