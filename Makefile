@@ -25,6 +25,18 @@ run: setup
 
 test: setup
 	$(PY) -m pytest -q
+	$(VENV)/bin/crosscheck --data-dir .crosscheck/eval eval --gate --report reports/seed
+
+# The seed eval suite with a report (reports/eval/report.html) and deltas against evals/baseline_summary.json.
+eval: setup
+	$(VENV)/bin/crosscheck --data-dir .crosscheck/eval eval --report reports/eval
+
+# Public benchmarks (data from ../shared/benchmarks, stores in .bench/): slow, not part of CI.
+bench-scifact: setup
+	$(PY) -m evals.scifact
+
+bench-climate-fever: setup
+	$(PY) -m evals.climate_fever
 
 lint: setup
 	$(PIP) ruff mypy

@@ -1,0 +1,107 @@
+"""Climate-FEVER (1,535 claims), closed evidence: each claim is verified against its own 5 evidence sentences.
+
+`python -m evals.climate_fever [--limit N] [--report DIR] [--workers 2]` — each claim's five sentences become
+five one-sentence documents in that claim's own Chroma collection under `.bench/climate-fever` (derived data,
+never in the repo). 4-way accuracy and macro-F1, DISPUTED → CONFLICTING.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from agent.context import Services
+from agent.schemas import LABELS
+from agent.settings import PROJECT_ROOT, Settings, offline_environment
+from evals.dataset import Case, QuoteValidity
+from evals.report import write_report
+from evals.runner import progress_bar, summarize_claims
+
+LABEL_MAP = {"SUPPORTS": "SUPPORTED", "REFUTES": "REFUTED", "NOT_ENOUGH_INFO": "NOT_ENOUGH_INFO",
+             "DISPUTED": "CONFLICTING"}
+STANCE_MAP = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT_ENOUGH_INFO": "neutral"}
+
+
+def claim_corpus(row: dict[str, Any], out_dir: Path) -> Path:
+    """The claim's five evidence sentences as a JSONL corpus, one document each (ids `<claim>-<i>`)."""
+    path = out_dir / f"{row['claim_id']}.jsonl"
+    if not path.exists():
+        lines = [json.dumps({"doc_id": f"{row['claim_id']}-{i}", "title": e["article"], "text": e["evidence"]})
+                 for i, e in enumerate(row["evidences"])]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path) -> dict[str, Any]:
+    from agent.ingest import ingest
+    from agent.verify import verify_claim
+
+    settings = base.model_copy(update={"store": base.store.model_copy(update={"collection": f"cf{row['claim_id']}"})})
+    services = Services.from_settings(settings)
+    services.embedder = embedder
+    ingest([claim_corpus(row, corpus_dir)], settings, services.store, embedder)
+    gold = LABEL_MAP[row["claim_label"]]
+    gold_stances = {f"{row['claim_id']}-{i}": STANCE_MAP[e["evidence_label"]] for i, e in enumerate(row["evidences"])}
+    sources = [d for d, s in gold_stances.items() if s != "neutral"]
+    case = Case(id=row["claim_id"], inputs=row["claim"], label=gold, sources=sources)  # type: ignore[arg-type]
+    t0 = time.perf_counter()
+    record = verify_claim(services, row["claim"], row["claim_id"])
+    latency = (time.perf_counter() - t0) * 1000
+    stanced = {s.doc_id for s in record.sources if s.stance != "neutral"}
+    cited = {c.doc_id for c in record.citations}
+    return {
+        "id": case.id, "kind": "claim", "claim": row["claim"], "gold": gold, "pred": record.label,
+        "correct": gold == record.label, "confidence": record.confidence, "gold_sources": sources,
+        "citation_precision": len(cited & set(sources)) / len(cited) if cited and sources else None,
+        "source_recall": len(stanced & set(sources)) / len(sources) if sources else None,
+        "stance_agreement": sum(gold_stances.get(s.doc_id) == s.stance for s in record.sources) / 5,
+        **QuoteValidity(services.index().valid_citation).evaluate(case, record),
+        "latency_ms": latency,
+        "llm": {"calls": record.llm.calls, "input_tokens": record.llm.input_tokens,
+                "output_tokens": record.llm.output_tokens},
+        "rationale": record.rationale,
+        "evidence": [{"doc_id": s.doc_id, "stance": f"{s.stance} (gold {gold_stances.get(s.doc_id)})",
+                      "quote": c.quote} for s in record.sources for c in s.citations[:1]],
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "climate-fever")
+    ap.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / ".bench" / "climate-fever")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args(argv)
+    offline_environment()
+    from agent.store import Embedder
+
+    base = Settings(data_dir=args.data_dir)
+    corpus_dir = args.data_dir / "corpora"
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    rows_in = [json.loads(x) for x in (base.benchmarks_dir / "climate-fever" / "climate-fever.jsonl")
+               .read_text(encoding="utf-8").splitlines() if x.strip()][: args.limit]
+    embedder = Embedder(base.embedding)
+    t0 = time.perf_counter()
+    with progress_bar("Climate-FEVER claims", len(rows_in)) as advance, ThreadPoolExecutor(args.workers) as pool:
+        futures = [pool.submit(run_one, r, base, embedder, corpus_dir) for r in rows_in]
+        for f in futures:
+            f.result()
+            advance()
+    rows = [f.result() for f in futures]
+    wall = time.perf_counter() - t0
+    summary = summarize_claims(rows, LABELS)
+    summary.update({"dataset": "climate-fever", "wall_s": {"total": wall},
+                    "extra": {"evidence stance agreement": sum(r["stance_agreement"] for r in rows) / len(rows)}})
+    write_report(args.report, rows, summary, title="Climate-FEVER (closed evidence)")
+    print(f"climate-fever: {len(rows)} claims, 4-way accuracy {summary['accuracy']:.3f} (paper baseline 0.3878), "
+          f"macro-F1 {summary['macro_f1']:.3f}, quote validity {summary['quote_validity']:.3f}; "
+          f"wall {wall:.0f}s; report {args.report / 'report.html'}")
+    return summary
+
+
+if __name__ == "__main__":
+    main()
