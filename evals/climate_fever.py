@@ -37,6 +37,16 @@ def claim_corpus(row: dict[str, Any], out_dir: Path) -> Path:
 
 
 def run_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path) -> dict[str, Any]:
+    """One claim, its result kept next to its corpus so an interrupted run resumes where it stopped."""
+    done = corpus_dir / f"{row['claim_id']}.result.json"
+    if done.exists():
+        return json.loads(done.read_text(encoding="utf-8"))
+    result = verify_one(row, base, embedder, corpus_dir)
+    done.write_text(json.dumps(result), encoding="utf-8")
+    return result
+
+
+def verify_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path) -> dict[str, Any]:
     from agent.ingest import ingest
     from agent.verify import verify_claim
 
@@ -75,6 +85,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "climate-fever")
     ap.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / ".bench" / "climate-fever")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--fresh", action="store_true", help="ignore results kept from an earlier (interrupted) run")
     args = ap.parse_args(argv)
     offline_environment()
     from agent.store import Embedder
@@ -82,6 +93,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     base = Settings(data_dir=args.data_dir)
     corpus_dir = args.data_dir / "corpora"
     corpus_dir.mkdir(parents=True, exist_ok=True)
+    if args.fresh:
+        for f in corpus_dir.glob("*.result.json"):
+            f.unlink()
     rows_in = [json.loads(x) for x in (base.benchmarks_dir / "climate-fever" / "climate-fever.jsonl")
                .read_text(encoding="utf-8").splitlines() if x.strip()][: args.limit]
     embedder = Embedder(base.embedding)
