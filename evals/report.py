@@ -130,7 +130,7 @@ def svg_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> str
     cell, left, top = 70, 150, 40
     n = len(labels)
     peak = max((x for row in matrix for x in row), default=0) or 1
-    w, h = left + cell * n + 10, top + cell * n + 110
+    w, h = left + cell * n + 90, top + cell * n + 110
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" id="confusion" width="{w}" height="{h}">',
              f'<text x="{left}" y="20" font-size="13">predicted →  (rows: gold)</text>']
     for i, row in enumerate(matrix):
