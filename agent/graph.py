@@ -70,7 +70,7 @@ def cross_check_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
     usage = state.llm.model_copy()
     checks = []
     for c in state.checks:
-        offline = lambda c=c: cross_check(c.text, c.evidence, ctx.idf(), c.features, index.metas)  # noqa: E731
+        offline = lambda c=c: cross_check(c.text, c.evidence, ctx.idf(), c.features, index.metas, index.texts)  # noqa: E731
         stances, u = ctx.llm_stage("cross_check", c, offline)
         usage.add(u)
         checks.append(c.model_copy(update={"stances": stances}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -10,6 +11,18 @@ import numpy as np
 from agent.schemas import Citation, DocumentMeta, Sentence
 from agent.store import Embedder, VectorStore, sentences_of
 from agent.text import tokens
+
+
+_TIME = re.compile(r"\b(19|20)\d{2}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
+                   r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                   r"(days?|weeks?|months?|years?)\b", re.I)
+_AMOUNT = re.compile(r"\d[\d,.]*\s*(k|m|thousand|million|billion)?\b", re.I)
+
+
+def _slot_flags(text: str) -> tuple[float, float]:
+    """Does a sentence state a time (date, duration) and/or an amount? Retrieval favours slot-bearing
+    sentences for claims that carry the same kind of slot."""
+    return float(bool(_TIME.search(text))), float(bool(_AMOUNT.search(_TIME.sub(" ", text))))
 
 
 @dataclass
@@ -21,6 +34,7 @@ class SentenceIndex:
     texts: dict[str, str]
     bm25: object
     version: int
+    slots: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
     _vectors: dict[int, np.ndarray] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -44,11 +58,12 @@ class SentenceIndex:
                 )
         metas = {m.doc_id: m for m in store.documents()}
         texts = store.document_texts(list(metas)) if metas else {}
+        slots = np.array([_slot_flags(s.text) for s in sentences], dtype=np.float32).reshape(-1, 2)
         bm25 = bm25s.BM25()
         corpus = [tokens(s.text) or ["∅"] for s in sentences]
         if corpus:
             bm25.index(corpus, show_progress=False)
-        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, store.count())
+        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, store.count(), slots)
 
     def lexical(self, query: str) -> np.ndarray:
         q = [t for t in tokens(query)]

@@ -18,8 +18,8 @@ STANCE_STYLE = {"supports": "green", "refutes": "red", "neutral": "dim"}
 def stance_table(record: ClaimRecord, show_neutral: bool = True) -> Table:
     table = Table(expand=True, show_lines=True)
     table.add_column("source", ratio=3, overflow="fold")
-    table.add_column("date", ratio=1)
-    table.add_column("stance", ratio=1)
+    table.add_column("date", min_width=10, no_wrap=True)
+    table.add_column("stance", min_width=8, no_wrap=True)
     table.add_column("quote / reason", ratio=6, overflow="fold")
     for s in record.sources:
         if s.stance == "neutral" and not show_neutral:

@@ -13,7 +13,7 @@ STOPWORDS = frozenset(
     me my who whom whose which what when where why how all any both each few more most other some such
     only own same so too very just also not no nor yet still even ever again once s t don now up out
     off down one's said says say saying according reportedly allegedly reported reports report
-    new first last""".split()
+    new first last nearly almost roughly approximately around some over than least fewer less""".split()
 )
 
 # A small, domain-neutral lexicon of words news writers use interchangeably.

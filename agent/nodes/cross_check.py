@@ -16,8 +16,10 @@ from typing import Any
 
 from agent.nodes.extract import DateMention, Features, Quantity, entity_key, extract_features
 from agent.schemas import Evidence, SourceStance, Stance
+from agent.corpus import MONTHS as MONTH_WORDS
 from agent.text import stem
 
+RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
 GENERIC_UNIT = {"claude", "ai", "model", "firm", "total", "more", "new", "than", "additional"}
 
 
@@ -27,6 +29,7 @@ class Signal:
     strength: float
     reason: str
     evidence: Evidence
+    slots: int = 0
 
 
 def _fmt(v: float) -> str:
@@ -66,23 +69,41 @@ def _date_cmp(c: DateMention, s: DateMention) -> bool | None:
     return all(a == b for a, b in common)
 
 
-def _anchor_positions(claim: Features, text: str) -> list[int]:
+def _anchor_positions(claim: Features, text: str) -> list[tuple[int, int]]:
     """Where the claim's own non-name words occur in the sentence."""
-    names = " ".join(claim.entities).lower()
     pos = []
     for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", text):
         st = stem(m.group())
-        if st in claim.terms and m.group().lower() not in names and len(st) > 2:
-            pos.append(m.start())
+        if st in predicate_terms(claim) and len(st) > 2:
+            pos.append(m.span())
     return pos
 
 
-def _nearest(items: list[Any], anchors: list[int]) -> list[Any]:
+def predicate_terms(f: Features) -> set[str]:
+    """The claim's words other than names: what it says, as opposed to who it is about."""
+    names: set[str] = set()
+    for e in f.entities:
+        names.update(entity_key(e).split())
+    return {t for t in f.terms if t not in names and t not in _CALENDAR}
+
+
+_CALENDAR = {stem(m) for m in MONTH_WORDS} | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+                                               "nov", "dec", "spring", "summer", "autumn", "fall", "winter",
+                                               "year", "month", "week", "day", "date"}
+
+
+def _nearest(items: list[Any], anchors: list[tuple[int, int]]) -> list[Any]:
+    """The mentions written closest to the claim's own words (gap in characters between the spans)."""
     if len(items) <= 1 or not anchors:
         return items
-    dist = [min(abs(i.start - a) for a in anchors) for i in items]
+
+    def gap(i: Any) -> int:
+        s, e = i.start, i.start + len(i.text)
+        return min(max(a - e, s - b, 0) for a, b in anchors)
+
+    dist = [gap(i) for i in items]
     best = min(dist)
-    return [i for i, d in zip(items, dist, strict=True) if d <= best + 25]
+    return [i for i, d in zip(items, dist, strict=True) if d <= best + 3]
 
 
 def _ents_match(a: str, b: str) -> bool:
@@ -90,17 +111,23 @@ def _ents_match(a: str, b: str) -> bool:
     return bool(ka and kb) and (ka <= kb or kb <= ka)
 
 
-def _subject_before(text: str, verb_stem: str) -> list[str]:
-    """Entities written right before an occurrence of the verb ("Reuters and CNBC broke ...")."""
+PAST_IRREGULAR = {"broke", "ran", "sent", "made", "went", "wrote", "took", "said", "told", "gave", "found", "began",
+                  "led", "won", "lost", "paid", "sold", "bought", "brought", "built", "stole", "struck", "hid", "met"}
+_SUBJECT = re.compile(r"((?:[A-Z][\w&.'’-]*\s+){0,3}[A-Z][\w&.'’-]*)(?:\s*(?:,|and|&)\s*([A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,3}))?\s+(?:first\s+|also\s+|has\s+|had\s+)?$")
+
+
+def _subject_before(text: str, verb_stem: str, entities: list[str]) -> list[str]:
+    """Names written immediately before the verb ("Reuters and CNBC broke ..."), if they are names."""
     out = []
     for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", text):
-        if stem(m.group()) == verb_stem:
-            before = text[max(0, m.start() - 60) : m.start()]
-            names = re.findall(r"([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)\s*(?:,|and|&)?\s*", before.split(":")[-1])
-            tail = before.rstrip()
-            if names and re.search(r"[A-Za-z0-9]$", tail) and len(tail.split()[-1]) > 1:
-                last_words = " ".join(tail.split()[-4:])
-                out.extend(n for n in names if n in last_words)
+        if stem(m.group()) != verb_stem or m.group()[0].isupper():
+            continue
+        sm = _SUBJECT.search(text[max(0, m.start() - 80) : m.start()])
+        if not sm:
+            continue
+        for name in (g for g in sm.groups() if g):
+            if any(_ents_match(name, e) for e in entities):
+                out.append(name.strip())
     return out
 
 
@@ -110,10 +137,11 @@ def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
         m = re.search(re.escape(ent) + r"(?:'s)?\s+(?:was\s+|were\s+|has\s+|had\s+|first\s+|also\s+)?([a-z][a-z'-]+)", claim.text)
         if not m:
             continue
-        verb = stem(m.group(1))
-        if len(verb) < 3 or verb in ("and", "the", "ai"):
-            continue
-        subjects = _subject_before(sent.text, verb)
+        word = m.group(1)
+        if not (word.endswith("ed") or word in PAST_IRREGULAR):
+            continue  # only a past-tense verb says who did what ("broke", "reported")
+        verb = stem(word)
+        subjects = _subject_before(sent.text, verb, sent.entities)
         if not subjects:
             continue
         if any(_ents_match(ent, s) for s in subjects):
@@ -146,20 +174,29 @@ def _durations_of(f: Features) -> list[tuple[float, bool, str]]:
     return out
 
 
-def sentence_signal(claim: Features, ev: Evidence, sent: Features, idf: dict[str, float]) -> Signal | None:
+def sentence_signal(
+    claim: Features, ev: Evidence, sent: Features, idf: dict[str, float], doc_entities: set[str] | None = None
+) -> Signal | None:
     text = ev.sentence.text
     cov = coverage(claim.terms, sent.terms, idf)
-    if cov < 0.3 and not (ev.dense >= 0.6 and cov >= 0.2):
+    pterms = predicate_terms(claim)
+    pcov = coverage(pterms, sent.terms, idf) if pterms else cov
+    if cov < 0.3 and pcov < 0.3 and not (ev.dense >= 0.6 and cov >= 0.2):
         return None
     claim_ents = claim.entities
-    missing = [e for e in claim_ents if not any(_ents_match(e, s) for s in sent.entities)]
+    missing = [e for e in claim_ents if not _mentions(text, e) and not any(_ents_match(e, s) for s in sent.entities)]
     foreign = [s for s in sent.entities if not any(_ents_match(s, e) for e in claim_ents)]
     other_subject = bool(missing) and bool(foreign) and len(missing) >= max(1, len(claim_ents) // 2)
+    # a number or date can only contradict a sentence about the claim's own rare names (if it has any)
+    rare = [e for e in claim_ents if min((idf.get(w, 9.0) for w in entity_key(e).split()), default=0) >= RARE_IDF]
+    focus = not rare or any(any(_ents_match(e, s) for s in sent.entities) for e in rare)
     support_slots = 0
     refutes: list[tuple[float, str]] = []
 
     # quantities, by unit
     for qc in claim.quantities:
+        if qc.relative:
+            continue
         same_unit = [qs for qs in sent.quantities if _units_match(qc, qs)]
         if not same_unit:
             continue
@@ -167,14 +204,14 @@ def sentence_signal(claim: Features, ev: Evidence, sent: Features, idf: dict[str
         if any(v for v, _ in verdicts):
             if not other_subject:
                 support_slots += 1
-        elif any(v is False for v, _ in verdicts) and not other_subject:
+        elif any(v is False for v, _ in verdicts) and not other_subject and focus:
             qs = next(q for v, q in verdicts if v is False)
             refutes.append((0.9, f"claim says {qc.text} {' '.join(qc.unit[:1])}; source says {qs.text}"))
 
     # durations (also from date ranges: April 22 to June 5 = 44 days)
     sd = _durations_of(sent)
     for dc in _durations_of(claim):
-        if not sd or other_subject:
+        if not sd or other_subject or not focus:
             continue
         tol = 0.2 if (dc[1] or any(a for _, a, _ in sd)) else 0.1
         if any(abs(dc[0] - d) <= tol * max(dc[0], d) or abs(dc[0] - d) <= 3 for d, _, _ in sd):
@@ -183,7 +220,10 @@ def sentence_signal(claim: Features, ev: Evidence, sent: Features, idf: dict[str
             refutes.append((0.8, f"claim says {dc[2]}; source says {sd[0][2]}"))
 
     # dates: compare with the date written nearest to the claim's own words
-    if claim.dates and sent.dates and not other_subject:
+    exact = [d for d in claim.dates if any(_date_cmp(d, ds) and ds.granularity() >= d.granularity() for ds in sent.dates)]
+    if len(claim.dates) >= 2 and len(exact) == len(claim.dates) and not other_subject:
+        support_slots += len(exact)  # a range or list of dates, all stated
+    elif claim.dates and sent.dates and not other_subject and focus:
         anchors = _anchor_positions(claim, text)
         near = _nearest(sent.dates, anchors)
         for dc in claim.dates:
@@ -196,7 +236,8 @@ def sentence_signal(claim: Features, ev: Evidence, sent: Features, idf: dict[str
                 refutes.append((0.8, f"claim says {dc.text}; source says {ds.text}"))
 
     # response type: denied vs no comment vs confirmed
-    if claim.responses and sent.responses and not missing:
+    actor = claim.entities[0] if claim.entities else None
+    if claim.responses and sent.responses and (actor is None or actor not in missing):
         sent_resp = set(sent.responses)
         if sent.hedged and "deny" in sent_resp and re.search(r"(expected|likely|may|might|could)\s+(to\s+)?(deny|reject)", text, re.I):
             sent_resp.discard("deny")
@@ -213,28 +254,36 @@ def sentence_signal(claim: Features, ev: Evidence, sent: Features, idf: dict[str
         elif role is False and cov >= 0.3:
             refutes.append((0.75, why))
 
+    # a name the source never uses, in a sentence that says the same thing about someone else
+    absent = [e for e in missing if not doc_entities or entity_key(e) not in doc_entities]
+    if absent and foreign and pcov >= 0.75 and not refutes and not claim.quantities and not claim.dates:
+        refutes.append((0.7, f"claim names {absent[0]}; source names {', '.join(foreign[:3])}"))
+
     if refutes:
         strength, why = max(refutes)
-        return Signal("refutes", strength * min(1.0, 0.4 + cov), why, ev)
+        return Signal("refutes", strength * min(1.0, 0.4 + cov), why, ev, -1 if why.startswith("claim says") else 0)
 
     # polarity: same words, opposite negation
-    if cov >= 0.7 and claim.negated != sent.negated and not claim.responses:
+    if pcov >= 0.85 and claim.negated != sent.negated and not claim.responses:
         return Signal("refutes", 0.55 * cov, "the source states the opposite (negation)", ev)
 
     needs = len(claim.quantities) + len(claim.dates) + len(_durations_of(claim))
     if needs and support_slots == 0:
         return None
-    if missing and not support_slots:
-        return None
-    if cov >= 0.55 or (support_slots and cov >= 0.4) or (ev.dense >= 0.72 and cov >= 0.45):
-        strength = min(1.0, cov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
-        return Signal("supports", strength, f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})", ev)
+    if absent:
+        return None  # the claim names someone this source never mentions
+    if pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.75 and pcov >= 0.55):
+        strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
+        return Signal("supports", strength, f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})", ev, support_slots)
     return None
 
 
 def doc_stance(signals: list[Signal], support_min: float = 0.5, refute_min: float = 0.35) -> tuple[Stance, Signal | None]:
     sup = max((s for s in signals if s.stance == "supports"), key=lambda s: s.strength, default=None)
     ref = max((s for s in signals if s.stance == "refutes"), key=lambda s: s.strength, default=None)
+    if sup and ref and sup.slots > 0 and ref.slots < 0 and sup.strength >= support_min:
+        # the source states the claimed figure; another figure elsewhere in it is about something else
+        return "supports", sup
     if ref and ref.strength >= refute_min and (not sup or ref.strength >= sup.strength * 0.9):
         return "refutes", ref
     if sup and sup.strength >= support_min:
@@ -248,6 +297,7 @@ def cross_check(
     idf: dict[str, float],
     features: dict[str, Features] | None = None,
     metas: dict[str, Any] | None = None,
+    doc_texts: dict[str, str] | None = None,
 ) -> list[SourceStance]:
     """One stance per document that contributed evidence, with the deciding sentences as citations."""
     features = features if features is not None else {}
@@ -258,9 +308,11 @@ def cross_check(
     out: list[SourceStance] = []
     for doc_id, evs in by_doc.items():
         signals = []
+        doc_text = (doc_texts or {}).get(doc_id, "")
+        doc_entities = {entity_key(e) for e in cf.entities if _mentions(doc_text, e)}
         for ev in evs:
             sf = features.get(ev.sentence.text) or extract_features(ev.sentence.text)
-            sig = sentence_signal(cf, ev, sf, idf)
+            sig = sentence_signal(cf, ev, sf, idf, doc_entities)
             if sig:
                 signals.append(sig)
         stance, best = doc_stance(signals)
@@ -281,6 +333,12 @@ def cross_check(
         )
     out.sort(key=lambda s: ({"supports": 0, "refutes": 1, "neutral": 2}[s.stance], s.doc_id))
     return out
+
+
+def _mentions(text: str, entity: str) -> bool:
+    """The name's words, in order and adjacent, anywhere in the text."""
+    words = [re.escape(w) for w in re.split(r"[\s'’-]+", entity) if w and w.lower() not in ("s",)]
+    return bool(words) and re.search(r"\b" + r"(?:['’]s)?[\s-]+".join(words), text, re.I) is not None
 
 
 def idf_table(index: Any) -> dict[str, float]:

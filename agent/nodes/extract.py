@@ -39,7 +39,7 @@ NEGATION = re.compile(
 HEDGE = re.compile(r"\b(expected to|likely to|may|might|could|would|possibly|perhaps|if|whether|reportedly plans?|"
                    r"is set to|plans? to|aims? to|rumou?red|speculat\w*)\b", re.I)
 ATTRIBUTION = re.compile(
-    r"\b(?:according to|as reported by|citing|per)\s+((?:the\s+)?[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)|"
+    r"\b(?i:according to|as reported by|citing|per)\s+((?:the\s+)?[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)|"
     r"((?:the\s+)?[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)\s+(?:says?|said|reported|reports|claims?|claimed|told|"
     r"wrote|alleges?|alleged|notes?|noted|confirmed|stated)\b"
 )
@@ -62,6 +62,7 @@ class Quantity(BaseModel):
     unit: list[str] = Field(default_factory=list, description="stems of the words right after the number")
     approx: bool = False
     bound: Literal["more", "less"] | None = None
+    relative: bool = Field(False, description="a difference or a rate (1,000 more than; 1,150 per account)")
     start: int = 0
 
 
@@ -142,10 +143,11 @@ def _cue_before(text: str, start: int, cues: tuple[str, ...]) -> bool:
 
 
 def _unit_after(text: str, end: int) -> list[str]:
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text[end : end + 60])[:4]
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", re.split(r"[,.;:()\[\]]", text[end : end + 60])[0])[:4]
     unit = []
     for w in words:
-        if w.lower() in ("and", "or", "in", "on", "at", "from", "to", "by", "over", "between", "during"):
+        if w.lower() in ("and", "or", "in", "on", "at", "from", "to", "by", "over", "between", "during", "through",
+                         "via", "across", "with", "for", "than", "that", "which"):
             break
         if w.lower() not in STOPWORDS:
             unit.append(stem(w))
@@ -177,7 +179,10 @@ def extract_quantities(text: str) -> list[Quantity]:
             bound = "more"
         elif _cue_before(text, m.start(), LESS_CUES):
             bound = "less"
-        out.append(Quantity(value=value, text=m.group(), unit=unit, approx=approx, bound=bound, start=m.start()))
+        relative = bool(re.match(r"\s+(?:\w+\s+){0,2}(more|fewer|less|greater|higher|lower)\b(?!\s+than\s+\d)", text[m.end() : m.end() + 40])
+                        or re.search(r"\b(each|per|average|averaging|times|double|half)\b", text[max(0, m.start() - 30) : m.end() + 40]))
+        out.append(Quantity(value=value, text=m.group(), unit=unit, approx=approx, bound=bound, relative=relative,
+                            start=m.start()))
     return out
 
 

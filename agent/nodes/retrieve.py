@@ -43,6 +43,9 @@ def retrieve(
     docs = sorted(fused, key=lambda d: -fused[d])[: cfg.max_docs * widen]
 
     lex_max = float(lexical.max()) or 1.0
+    from agent.index import _slot_flags
+
+    want = np.array(_slot_flags(claim), dtype=np.float32)
     evidence: list[Evidence] = []
     for doc_id in docs:
         ids = index.by_doc.get(doc_id, [])
@@ -51,6 +54,8 @@ def retrieve(
         dense = index.vectors(ids, embedder) @ qvec
         lex = lexical[ids] / lex_max
         score = 0.65 * dense + 0.35 * lex
+        if want.any() and len(index.slots):
+            score = score + 0.12 * (index.slots[ids] @ want)
         order = np.argsort(-score)[: cfg.per_doc * widen]
         for j in order:
             evidence.append(

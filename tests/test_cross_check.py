@@ -1,0 +1,92 @@
+"""Stance rules and aggregation on hand-made evidence (no store needed)."""
+
+from __future__ import annotations
+
+from agent.nodes.cross_check import cross_check
+from agent.nodes.decompose import split_claim
+from agent.nodes.verdict import aggregate, combine
+from agent.schemas import Citation, Evidence, Sentence, SourceStance
+
+IDF: dict[str, float] = {}
+
+
+def ev(doc: str, text: str, dense: float = 0.6) -> Evidence:
+    return Evidence(sentence=Sentence(doc_id=doc, chunk_id=f"{doc}:0", start=0, end=len(text), text=text), dense=dense)
+
+
+def stances(claim: str, *evidence: Evidence) -> dict[str, str]:
+    return {s.doc_id: s.stance for s in cross_check(claim, list(evidence), IDF)}
+
+
+def test_numbers_by_unit_with_tolerance_for_approximations() -> None:
+    a = ev("a", "Operators tied to Alibaba used roughly 25,000 fake accounts to run 28.8 million exchanges.")
+    assert stances("Alibaba-linked operators used about 25,000 fraudulent accounts.", a) == {"a": "supports"}
+    assert stances("Alibaba-linked operators used 30,000 fraudulent accounts.", a) == {"a": "refutes"}
+    assert stances("Alibaba-linked operators ran nearly 29 million exchanges.", a) == {"a": "supports"}
+
+
+def test_a_different_actor_does_not_decide_numbers() -> None:
+    feb = ev("f", "In February, DeepSeek, Moonshot AI and MiniMax used 24,000 fraudulent accounts for 16 million exchanges.")
+    assert stances("Alibaba-linked operators used 24,000 fraudulent accounts.", feb) == {"f": "neutral"}
+
+
+def test_dates_compare_with_the_date_next_to_the_claims_words() -> None:
+    s = ev("s", "Bloomberg broke it on June 24, surfaced through a June 10 letter Anthropic sent to the Senate.")
+    assert stances("Anthropic's letter to the Senate was dated June 10.", s) == {"s": "supports"}
+    assert stances("Anthropic's letter to the Senate was dated June 24.", s) == {"s": "refutes"}
+
+
+def test_years_and_durations() -> None:
+    s = ev("s", "The campaign ran from April 22 to June 5, 2026.")
+    assert stances("The campaign ran between April and June 2025.", s) == {"s": "refutes"}
+    assert stances("The campaign lasted 44 days.", s) == {"s": "supports"}
+    assert stances("The campaign lasted about three months.", s) == {"s": "refutes"}
+
+
+def test_response_types_denial_versus_no_comment() -> None:
+    silent = ev("x", "Alibaba has not issued a public statement about the allegations.")
+    hedged = ev("y", "Alibaba's response has not been made public yet, but it is expected to deny the allegations.")
+    denial = ev("z", "Alibaba denies the allegations made by Anthropic.")
+    assert stances("Alibaba has denied the allegations.", silent, hedged, denial) == {"x": "refutes", "y": "refutes",
+                                                                                     "z": "supports"}
+
+
+def test_who_broke_the_story() -> None:
+    a = ev("a", "On June 24, Reuters and CNBC broke the story.")
+    b = ev("b", "Bloomberg broke it on June 24.")
+    assert stances("Bloomberg broke the story.", a, b) == {"a": "refutes", "b": "supports"}
+
+
+def test_unrelated_sentence_is_neutral() -> None:
+    s = ev("s", "Distillation is the practice of training a small model on a larger model's outputs.", dense=0.3)
+    assert stances("Alibaba's shares fell 4% after the news.", s) == {"s": "neutral"}
+
+
+def _stance(doc: str, stance: str) -> SourceStance:
+    c = Citation(doc_id=doc, chunk_id=f"{doc}:0", start=0, end=3, quote="abc")
+    return SourceStance(doc_id=doc, stance=stance, reason=f"{doc} says so", citations=[c])  # type: ignore[arg-type]
+
+
+def test_aggregation_labels_and_outliers() -> None:
+    assert aggregate([]).label == "NOT_ENOUGH_INFO"
+    assert aggregate([_stance("a", "neutral")]).label == "NOT_ENOUGH_INFO"
+    assert aggregate([_stance("a", "supports"), _stance("b", "neutral")]).label == "SUPPORTED"
+    assert aggregate([_stance("a", "refutes")]).label == "REFUTED"
+    v = aggregate([_stance("a", "supports"), _stance("b", "supports"), _stance("c", "refutes")])
+    assert v.label == "CONFLICTING" and "Outlier: c" in v.rationale and "a, b" in v.rationale
+    assert 0 <= v.confidence <= 1
+
+
+def test_aggregation_drops_citations_that_fail_the_slice_check() -> None:
+    v = aggregate([_stance("a", "supports")], valid=lambda c: False)
+    assert v.label == "SUPPORTED" and v.citations == []
+
+
+def test_compound_claims_split_and_combine() -> None:
+    assert split_claim("Bloomberg broke the story, and the campaign used around 25,000 accounts.") == [
+        "Bloomberg broke the story.", "The campaign used around 25,000 accounts."]
+    assert len(split_claim("The letter went to Tim Scott and Elizabeth Warren.")) == 1
+    sup, ref, nei = (aggregate([_stance("a", x)]) for x in ("supports", "refutes", "neutral"))
+    assert combine([sup, sup])[0] == "SUPPORTED"
+    assert combine([sup, ref])[0] == "REFUTED"
+    assert combine([sup, nei])[0] == "NOT_ENOUGH_INFO"

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from agent.nodes.extract import extract_dates, extract_durations, extract_entities, extract_features, extract_quantities
+
+
+def test_quantities_with_scale_words_and_approximations() -> None:
+    q = extract_quantities("over 28.8 million exchanges through almost 25,000 fraudulent accounts, 25K fake accounts, ~24,000 accounts")
+    assert [(x.value, x.unit[0] if x.unit[0] == "exchange" else x.unit[-1]) for x in q] == [(28_800_000, "exchange"), (25_000, "account"), (25_000, "account"),
+                                                  (24_000, "account")]
+    assert q[0].bound == "more" and q[1].bound == "less" and q[1].approx and q[3].approx
+    assert not q[2].approx and q[2].bound is None
+
+
+def test_years_times_and_relative_amounts_are_not_quantities() -> None:
+    assert extract_quantities("In 2026, as of 2026-06-24 23:00 UTC, on June 10") == []
+    q = extract_quantities("about 1,000 more accounts than before; roughly 1,150 exchanges per account")
+    assert all(x.relative for x in q)
+
+
+def test_durations() -> None:
+    d = extract_durations("over six weeks, a period of 44 days, about three months")
+    assert [round(x.days) for x in d] == [44, 42, 91]
+    assert [x.approx for x in sorted(d, key=lambda x: x.days)] == [False, False, True]
+
+
+def test_dates_full_partial_and_propagated_years() -> None:
+    got = [(d.year, d.month, d.day) for d in extract_dates(
+        "from April 22 to June 5, 2026; between April and June 2025; on 2026-02-23; January 2026; 2026年6月28日")]
+    assert (2026, 4, 22) in got and (2026, 6, 5) in got
+    assert (2025, 4, None) in got and (2025, 6, None) in got
+    assert (2026, 2, 23) in got and (2026, 1, None) in got and (2026, 6, 28) in got
+    assert extract_dates("Anthropic may publish more") == []  # the modal verb is not a month
+
+
+def test_negation_response_and_attribution() -> None:
+    f = extract_features("According to CNBC, Alibaba either declined to comment or denied the allegations.")
+    assert f.negated and set(f.responses) == {"deny", "no_response"} and f.attribution == ["CNBC"]
+    g = extract_features("Alibaba has not issued a public statement as of 2026-06-24 23:00 UTC.")
+    assert g.responses == ["no_response"] and g.negated
+    h = extract_features("Anthropic says the campaign ran for six weeks.")
+    assert not h.negated and h.attribution == ["Anthropic"] and h.responses == []
+
+
+def test_entities() -> None:
+    ents = extract_entities("On June 24, Reuters and CNBC broke the story about Alibaba's Qwen lab and Moonshot AI.")
+    assert {"Reuters", "CNBC", "Moonshot AI"} <= set(ents)
+    assert "June" not in ents and "On" not in ents
