@@ -37,7 +37,8 @@ class Dataset(BaseModel):
 
     @classmethod
     def from_jsonl(cls, path: Path, name: str | None = None) -> Dataset:
-        """Claim rows (`id, claim, label, sources, stances, tier, note`) or question rows (`id, question, key_facts, sources`)."""
+        """Claim rows (`id, claim, label, sources, stances, tier, note`) or question rows
+        (`id, question, key_facts, sources`)."""
         cases = []
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():

@@ -212,7 +212,8 @@ def html_report(rows: Sequence[dict[str, Any]], summary: dict[str, Any], title: 
                  f"</figcaption>{svg_reliability(summary['reliability'])}</figure>")
     delta = ""
     if summary.get("baseline_deltas"):
-        delta = "<h2>Against the baseline</h2><table><tr><th>metric</th><th>now</th><th>baseline</th><th>delta</th></tr>"
+        delta = ("<h2>Against the baseline</h2><table>"
+                 "<tr><th>metric</th><th>now</th><th>baseline</th><th>delta</th></tr>")
         delta += "".join(f"<tr><td>{e(k)}</td><td>{d['now']:.3f}</td><td>{d['baseline']:.3f}</td>"
                          f"<td class='{'neg' if d['delta'] < 0 else 'pos'}'>{d['delta']:+.3f}</td></tr>"
                          for k, d in summary["baseline_deltas"].items()) + "</table>"
@@ -238,7 +239,8 @@ figure{{display:inline-block;margin:8px 24px 8px 0;vertical-align:top}} figcapti
 <div class="plots">{plots}</div>
 {delta}
 <h2>Failures ({len(fails)})</h2>
-<table><tr><th>id</th><th>gold</th><th>predicted</th><th>conf</th><th>claim</th><th>evidence (non-neutral sources)</th></tr>
+<table><tr><th>id</th><th>gold</th><th>predicted</th><th>conf</th><th>claim</th>
+<th>evidence (non-neutral sources)</th></tr>
 {ftable}</table>
 </body></html>
 """

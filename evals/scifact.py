@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         },
     })
     write_report(args.report, rows, summary, title="SciFact")
-    print(f"scifact-{args.split}: {len(rows)} claims, abstract label-only F1 {official['abstract_label_only']['f1']:.3f}"
+    print(f"scifact-{args.split}: {len(rows)} claims, "
+          f"abstract label-only F1 {official['abstract_label_only']['f1']:.3f}"
           f" (VeriSci 0.510), sentence F1 {official['sentence_selection_label']['f1']:.3f} (0.426), "
           f"recall@3 {m.mean(recall3) or 0:.3f}, nDCG@10 {m.mean(ndcg10) or 0:.3f} (BM25 0.665, MiniLM 0.645), "
           f"3-way accuracy {summary['accuracy']:.3f}, macro-F1 {summary['macro_f1']:.3f}; "

@@ -16,7 +16,7 @@ from agent.schemas import Citation, ClaimRecord
 from agent.settings import PROJECT_ROOT
 from evals import metrics as m
 from evals.dataset import Dataset
-from evals.report import gate, write_report
+from evals.report import gate
 from evals.runner import run_claims, summarize_claims
 
 GOLD = PROJECT_ROOT / "evals" / "gold"
