@@ -65,7 +65,7 @@ PROMPT_FIELDS: dict[str, set[str]] = {
 }
 # Which per-stage model override applies to which task.
 STAGE_SETTING = {"decompose": "extract", "cross_check": "cross_check", "verdict": "verdict", "answer": "answer"}
-SPLIT_CUE = re.compile(r"\b(and|but|while|whereas|also|as well as)\b|[;,]", re.I)
+SPLIT_CUE = re.compile(r"\b(and|but|while|whereas|also|as well as)\b|;|,\s", re.I)
 ID_REF = re.compile(r"\[?\b(E\d{1,3})\b\]?")
 HARD_FACT = re.compile(r"^claim says ")  # offline reasons from numbers, dates, durations, responses, actors
 
@@ -234,11 +234,20 @@ def _check_ids(ids: list[str], deps: StageDeps) -> list[Evidence]:
 
 
 def validate_subclaims(ctx: RunContext[StageDeps], out: Subclaims) -> Subclaims:
-    claim_numbers = _numbers(ctx.deps.claim)
+    """Subclaims restate the claim: no number added or dropped, no new content words."""
+    from agent.text import content_terms
+
+    claim_numbers, claim_terms = _numbers(ctx.deps.claim), content_terms(ctx.deps.claim)
     for part in out.subclaims:
         extra = _numbers(part) - claim_numbers
         if extra:
             raise ModelRetry(f"subclaim {part!r} adds numbers {sorted(extra)} the claim does not contain")
+        new = content_terms(part) - claim_terms
+        if len(new) > 1:
+            raise ModelRetry(f"subclaim {part!r} adds words the claim does not use: {sorted(new)[:5]}")
+    dropped = claim_numbers - set().union(*(_numbers(p) for p in out.subclaims))
+    if dropped:
+        raise ModelRetry(f"the subclaims drop the claim's numbers {sorted(dropped)}")
     return out
 
 
@@ -340,10 +349,25 @@ def output_spec(cfg: LLMSettings, task: str) -> tuple[Any, dict[str, Any]]:
     if cfg.output_mode == "native":
         return NativeOutput(out_type, name=name), {}
     if cfg.output_mode == "prompted-json":
-        schema = out_type.model_json_schema()
-        extra = {"response_format": {"type": "json_object", "schema": schema}} if openai_style else {}
+        extra = {"response_format": {"type": "json_object", "schema": grammar_schema(out_type)}} if openai_style else {}
         return PromptedOutput(out_type, name=name), extra
     return PromptedOutput(out_type, name=name), {}
+
+
+def grammar_schema(out_type: type[BaseModel]) -> dict[str, Any]:
+    """The output schema for a server that compiles it to a grammar (llama.cpp): list bounds kept, string length
+    and pattern bounds left to pydantic validation and `max_tokens` (llama.cpp unrolls `maxLength` into nested
+    rules, and a few hundred of them crash its grammar parser)."""
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in ("maxLength", "minLength", "pattern")}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    result: dict[str, Any] = strip(out_type.model_json_schema())
+    return result
 
 
 # ------------------------------------------------------------------ transport retries (tenacity)
