@@ -1,10 +1,351 @@
-"""Placeholder: the `chat` front end registers its command(s) here."""
+"""`crosscheck chat`: a REPL where questions get cited answers and claims get verdicts."""
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
 import typer
+from pydantic import BaseModel, Field
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agent.schemas import Citation, ClaimRecord, Evidence
+
+Kind = Literal["question", "claim"]
+QUESTION_WORDS = frozenset(
+    "who whom whose what when where why how which did does do is are was were can could will would should has "
+    "have had according tell".split()
+)
+FOLLOW_UP = re.compile(r"^(and|but|also|so|then|what about|how about|and what about)\b|\b(it|its|that|this|they|"
+                       r"them|those|these|one|ones|he|she|there)\b", re.I)
+DISAGREE = re.compile(r"\b(disagree|disagrees|contradict\w*|refut\w*|dispute\w*|against|differ\w*)\b", re.I)
+AGREE = re.compile(r"\b(agree|agrees|support\w*|confirm\w*|back\w*)\b", re.I)
+WHICH_SOURCE = re.compile(r"\b(which|what|who)\b.*\b(source|sources|outlet|outlets|article|articles|one|ones)\b|"
+                          r"^\s*who\b", re.I)
+
+HELP = """[bold]Ask a question[/] (ends with ? or starts with who/what/when/how/…) for a short answer with quotes,
+or [bold]type a claim[/] to verify it against every source.
+Follow-ups use the conversation: "and the February one?", "which source disagrees?".
+  /help            this text
+  /sources         the ingested documents
+  /why             the full evidence and per-source stance behind the last answer
+  /source DOC_ID   a source's metadata and where it was cited in this session
+  /export FILE     this session's verdicts as JSONL
+  /quit            leave (Ctrl-D too; Ctrl-C cancels the current input or answer)
+Esc then Enter inserts a new line."""
+
+
+def classify(text: str) -> Kind:
+    """A question ends with '?' or opens with a question word; anything else is a claim to verify."""
+    t = text.strip()
+    if t.endswith("?"):
+        return "question"
+    first = re.split(r"[\s,]+", t.lower(), maxsplit=1)[0] if t else ""
+    return "question" if first in QUESTION_WORDS else "claim"
+
+
+class ChatAnswer(BaseModel):
+    """An answer drawn only from the evidence; offline, the best sentences quoted and attributed."""
+
+    text: str = Field(description="a sentence or two answering the question")
+    citations: list[Citation] = Field(default_factory=list)
+
+
+@dataclass
+class Turn:
+    kind: Kind
+    text: str
+    query: str
+    answer: ChatAnswer | None = None
+    record: ClaimRecord | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def best_evidence(evidence: list[Evidence], k: int = 3) -> list[Evidence]:
+    """The top sentences, one per document, dropping near-duplicates and weak tails."""
+    ranked = sorted(evidence, key=lambda e: -e.score)
+    picked: list[Evidence] = []
+    seen_docs: set[str] = set()
+    seen_text: set[str] = set()
+    for e in ranked:
+        key = re.sub(r"\W+", " ", e.sentence.text.lower()).strip()
+        if e.sentence.doc_id in seen_docs or key in seen_text:
+            continue
+        if picked and e.score < 0.6 * picked[0].score:
+            break
+        picked.append(e)
+        seen_docs.add(e.sentence.doc_id)
+        seen_text.add(key)
+        if len(picked) == k:
+            break
+    return picked
+
+
+def extractive_answer(evidence: list[Evidence], titles: dict[str, str]) -> ChatAnswer:
+    picked = best_evidence(evidence)
+    if not picked:
+        return ChatAnswer(text="None of the sources says anything about that.")
+    lines = [f"“{e.sentence.text.strip()}” [{e.sentence.doc_id}: {titles.get(e.sentence.doc_id, '')}]" for e in picked]
+    return ChatAnswer(text="\n".join(lines), citations=[e.citation() for e in picked])
+
+
+@dataclass
+class Session:
+    """The conversation: what was asked, answered and verified, for follow-ups and the commands."""
+
+    services: Any
+    turns: list[Turn] = field(default_factory=list)
+
+    @property
+    def last(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+    def last_verdict(self) -> Turn | None:
+        return next((t for t in reversed(self.turns) if t.record is not None), None)
+
+    def titles(self) -> dict[str, str]:
+        return {d: m.title for d, m in self.services.index().metas.items()}
+
+    def contextual_query(self, text: str) -> str:
+        """A follow-up borrows the previous turn's words so retrieval knows what "it" and "the February one" are."""
+        last = self.last
+        if last is None or not FOLLOW_UP.search(text) and len(text.split()) > 5:
+            return text
+        return f"{text} {last.text}"
+
+    def ask(self, text: str) -> Turn:
+        from agent.nodes.retrieve import retrieve
+
+        if (prev := self.last_verdict()) is not None and WHICH_SOURCE.search(text) and (
+            DISAGREE.search(text) or AGREE.search(text)
+        ):
+            return self._sources_for_stance(text, prev)
+        query = self.contextual_query(text)
+        services = self.services
+        evidence = retrieve(query, services.index(), services.store, services.embedder, services.settings.retrieval)
+        titles = self.titles()
+        answer, _usage = services.llm_stage("answer", (query, evidence), lambda: extractive_answer(evidence, titles))
+        turn = Turn("question", text, query, answer=answer, evidence=evidence)
+        self.turns.append(turn)
+        return turn
+
+    def _sources_for_stance(self, text: str, prev: Turn) -> Turn:
+        record = prev.record
+        assert record is not None
+        stance = "refutes" if DISAGREE.search(text) else "supports"
+        hits = [s for s in record.sources if s.stance == stance]
+        verb = "contradicts" if stance == "refutes" else "supports"
+        if not hits:
+            answer = ChatAnswer(text=f"No source {verb} “{record.claim}”.")
+        else:
+            lines = [f"{s.title or s.doc_id} [{s.doc_id}] {verb} it: “{s.citations[0].quote}”" if s.citations
+                     else f"{s.title or s.doc_id} [{s.doc_id}] {verb} it ({s.reason})" for s in hits]
+            answer = ChatAnswer(text="\n".join(lines), citations=[s.citations[0] for s in hits if s.citations])
+        turn = Turn("question", text, record.claim, answer=answer, record=None)
+        turn.evidence = []
+        self.turns.append(turn)
+        return turn
+
+    def verify(self, text: str) -> Turn:
+        from agent.verify import verify_claim
+
+        n = sum(t.record is not None for t in self.turns) + 1
+        record = verify_claim(self.services, text, f"chat-{n}")
+        turn = Turn("claim", text, text, record=record)
+        self.turns.append(turn)
+        return turn
+
+    def cited(self, doc_id: str) -> list[tuple[Turn, Citation]]:
+        out: list[tuple[Turn, Citation]] = []
+        for t in self.turns:
+            cites = t.record.citations if t.record else (t.answer.citations if t.answer else [])
+            out += [(t, c) for c in cites if c.doc_id == doc_id]
+        return out
+
+
+# ------------------------------------------------------------------------------------------- rendering
+def answer_panel(turn: Turn) -> Panel:
+    assert turn.answer is not None
+    body = Text(turn.answer.text)
+    if turn.answer.citations:
+        body.append("\n\n")
+        for i, c in enumerate(turn.answer.citations, 1):
+            body.append(f"[{i}] {c.doc_id} chars {c.start}–{c.end}\n", style="dim")
+    return Panel(body, title=escape(turn.text), title_align="left", border_style="cyan")
+
+
+def why_view(session: Session) -> Any:
+    from agent.render import stance_table
+
+    last = session.last
+    if last is None:
+        return Text("Nothing to explain yet: ask a question or type a claim.")
+    parts: list[Any] = [Text(f"Evidence behind: {last.text}", style="bold")]
+    record = last.record or (session.last_verdict().record if last.answer and not last.evidence
+                             and session.last_verdict() else None)
+    if record is not None:
+        parts.append(Text(f"{record.label} (confidence {record.confidence:.2f}) — {record.rationale}"))
+        parts.append(stance_table(record))
+        for c in record.citations:
+            parts.append(Text(f"  {c.doc_id} [{c.start}:{c.end}] “{c.quote}”"))
+    if last.evidence:
+        table = Table("score", "source", "evidence sentence", expand=True, show_lines=True)
+        for e in sorted(last.evidence, key=lambda e: -e.score)[:10]:
+            table.add_row(f"{e.score:.2f}", f"{e.sentence.doc_id}\n[dim]{e.sentence.start}–{e.sentence.end}[/]",
+                          escape(e.sentence.text))
+        parts.append(table)
+    return Group(*parts)
+
+
+def sources_table(session: Session) -> Table:
+    metas = session.services.index().metas
+    table = Table(title=f"{len(metas)} sources")
+    for col in ("doc_id", "title", "date", "chunks"):
+        table.add_column(col, overflow="fold")
+    for m in metas.values():
+        table.add_row(m.doc_id, escape(m.title), m.date or "—", str(m.chunks))
+    return table
+
+
+def source_view(session: Session, doc_id: str) -> Any:
+    metas = session.services.index().metas
+    meta = metas.get(doc_id) or next((m for d, m in metas.items() if d.startswith(doc_id)), None) if doc_id else None
+    if meta is None:
+        return Text(f"no source {doc_id!r}; /sources lists them", style="red")
+    table = Table(show_header=False, title=meta.doc_id)
+    for k in ("title", "date", "author", "outlet", "url", "path", "n_chars", "chunks"):
+        v = getattr(meta, k)
+        if v not in (None, ""):
+            table.add_row(k, escape(str(v)))
+    cites = session.cited(meta.doc_id)
+    lines = [Text(f"cited {len(cites)} time(s) in this session")]
+    lines += [Text(f"  for “{t.text}”: [{c.start}:{c.end}] “{c.quote}”") for t, c in cites]
+    return Group(table, *lines)
+
+
+def export(session: Session, path: Path) -> int:
+    records = [t.record.model_dump(mode="json") for t in session.turns if t.record is not None]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return len(records)
+
+
+# ------------------------------------------------------------------------------------------- the loop
+def handle(session: Session, line: str, console: Console) -> bool:
+    """One input; False when the user wants to leave."""
+    from agent.render import verdict_panel
+
+    text = line.strip()
+    if not text:
+        return True
+    if text.startswith("/"):
+        cmd, _, arg = text.partition(" ")
+        arg = arg.strip()
+        if cmd in ("/quit", "/exit", "/q"):
+            return False
+        if cmd == "/help":
+            console.print(HELP)
+        elif cmd == "/sources":
+            console.print(sources_table(session))
+        elif cmd == "/why":
+            console.print(why_view(session))
+        elif cmd == "/source":
+            console.print(source_view(session, arg) if arg else Text("usage: /source DOC_ID", style="red"))
+        elif cmd == "/export":
+            if not arg:
+                console.print(Text("usage: /export FILE", style="red"))
+            else:
+                try:
+                    n = export(session, Path(arg).expanduser())
+                    console.print(f"wrote {n} verdict(s) to {escape(arg)}")
+                except OSError as exc:
+                    console.print(Text(f"cannot write {arg}: {exc.strerror or exc}", style="red"))
+        else:
+            console.print(Text(f"unknown command {cmd}; /help lists them", style="red"))
+        return True
+    if len(text) > session.services.settings.max_claim_chars:
+        console.print(Text(f"too long: keep it under {session.services.settings.max_claim_chars} characters",
+                           style="red"))
+        return True
+    if classify(text) == "question":
+        with console.status("searching the sources…"):
+            turn = session.ask(text)
+        console.print(answer_panel(turn))
+    else:
+        with console.status("verifying…"):
+            turn = session.verify(text)
+        assert turn.record is not None
+        console.print(verdict_panel(turn.record))
+    return True
+
+
+def plain_lines(stream: Any) -> Iterator[str]:
+    for line in stream:
+        yield line.rstrip("\n")
+
+
+def prompt_lines(history_file: Path) -> Iterator[str]:
+    """Lines from a prompt_toolkit prompt with saved history; Ctrl-C clears the line, Ctrl-D ends."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.key_binding import KeyBindings
+
+    history_file.parent.mkdir(parents=True, exist_ok=True)
+    keys = KeyBindings()
+
+    @keys.add("escape", "enter")
+    def _newline(event: Any) -> None:
+        event.current_buffer.insert_text("\n")
+
+    prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)), key_bindings=keys)
+    while True:
+        try:
+            yield prompt.prompt("crosscheck> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return
+
+
+def repl(session: Session, lines: Iterator[str], console: Console, on_cancel: Callable[[], None]) -> None:
+    for line in lines:
+        try:
+            if not handle(session, line, console):
+                return
+        except KeyboardInterrupt:
+            on_cancel()
+
+
+def chat() -> None:
+    """Ask questions (cited, extractive answers offline) or type claims (verdicts); /help lists commands."""
+    from agent.cli import State, fail
+
+    console = Console()
+    services = State.services()
+    if services.guard(services.store.count) == 0:
+        fail("the store is empty: run `crosscheck ingest` first", 1)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    with console.status("loading the sources…"):
+        services.guard(services.index)
+    session = Session(services)
+    if interactive:
+        console.print(f"crosscheck chat over {len(services.index().metas)} sources — /help for commands, "
+                      "Ctrl-D to leave")
+        lines = prompt_lines(services.settings.data_dir / "chat_history")
+    else:
+        lines = plain_lines(sys.stdin)
+    repl(session, lines, console, lambda: console.print("[dim]cancelled[/]"))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to the CLI."""
-    return None
+    """Add `crosscheck chat` to the CLI."""
+    app.command("chat")(chat)
