@@ -282,11 +282,11 @@ def default_workers() -> int:
 
 
 def batch(
-    file: Annotated[Path, typer.Argument(help="claims: .jsonl (`claim`, optional `id`), .csv (`claim` column) or .txt")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="output file (default: JSONL on stdout)")] = None,
+    file: Annotated[Path, typer.Argument(help="claims: .jsonl (`claim`, `id`), .csv (`claim` column) or .txt")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="output file (default: stdout)")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl | csv | html | md (default: by extension)")] = None,
     workers: Annotated[int, typer.Option(help="parallel verifications", min=1)] = default_workers(),
-    resume: Annotated[bool, typer.Option("--resume", help="keep records already written to OUT; verify the rest")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="keep records already in OUT; do the rest")] = False,
 ) -> None:
     """Verify every claim in FILE; records come out in input order, bad lines as error records in place."""
     from agent.cli import State, fail

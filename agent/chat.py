@@ -22,8 +22,11 @@ from agent.schemas import Citation, ClaimRecord, Evidence
 
 Kind = Literal["question", "claim"]
 QUESTION_WORDS = frozenset(
-    "who whom whose what when where why how which did does do is are was were can could will would should has "
-    "have had according tell".split()
+    [
+        "who", "whom", "whose", "what", "when", "where", "why", "how", "which", "did", "does", "do",
+        "is", "are", "was", "were", "can", "could", "will", "would", "should", "has", "have", "had",
+        "according", "tell",
+    ]
 )
 FOLLOW_UP = re.compile(r"^(and|but|also|so|then|what about|how about|and what about)\b|\b(it|its|that|this|they|"
                        r"them|those|these|one|ones|he|she|there)\b", re.I)

@@ -107,7 +107,8 @@ def svg_chart(counts: dict[str, int]) -> str:
         w = round((width - label_w - 60) * n / total)
         rows.append(
             f'<text x="0" y="{y + 17}" font-size="13">{escape(label)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h}" rx="3" fill="{COLORS.get(label, "#888")}">'
+            f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h}" rx="3" '
+            f'fill="{COLORS.get(label, "#888")}">'
             f"<title>{escape(label)}: {n}</title></rect>"
             f'<text x="{label_w + max(w, 1) + 6}" y="{y + 17}" font-size="13">{n} ({100 * n / total:.0f}%)</text>'
         )

@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import time
-from pathlib import Path
 
 from agent.settings import PROJECT_ROOT, Settings, offline_environment
 
