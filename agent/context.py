@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from agent.index import SentenceIndex
+from agent.index import SentenceIndex, VectorCache
 from agent.schemas import LLMUsage
 from agent.settings import Settings
 from agent.store import Embedder, StoreError, VectorStore
@@ -29,7 +29,12 @@ class Services:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
-        return cls(settings=settings, store=VectorStore(settings), embedder=Embedder(settings.embedding))
+        services = cls(settings=settings, store=VectorStore(settings), embedder=Embedder(settings.embedding))
+        if settings.llm.provider != "none":
+            from agent.llm import attach_llm
+
+            attach_llm(services)
+        return services
 
     # ---------------------------------------------------------------- shared, lazily built
     def index(self) -> SentenceIndex:
@@ -37,7 +42,10 @@ class Services:
         with self._lock:
             idx = self.extras.get("index")
             if idx is None or idx.version != self.store.count():
-                idx = SentenceIndex.build(self.store)
+                cache = self.extras.get("vector_cache")
+                if cache is None:
+                    cache = self.extras["vector_cache"] = VectorCache(self.settings.data_dir / "sentence_vectors.sqlite")
+                idx = SentenceIndex.build(self.store, cache)
                 self.extras["index"] = idx
                 self.extras.pop("idf", None)
             return idx

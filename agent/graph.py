@@ -80,13 +80,15 @@ def cross_check_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
 @timed("verdict")
 def verdict_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
     index = ctx.index()
+    usage = state.llm.model_copy()
     parts = []
     for c in state.checks:
         verdict = aggregate(c.stances, index.valid_citation)
-        verdict, _ = ctx.llm_stage("verdict", (c, verdict), lambda verdict=verdict: verdict)
+        verdict, u = ctx.llm_stage("verdict", (c, verdict), lambda verdict=verdict: verdict)
+        usage.add(u)
         parts.append(c.model_copy(update={"verdict": verdict}))
-    record = build_record(state, parts)
-    return {"checks": parts, "record": record}
+    record = build_record(state.model_copy(update={"llm": usage}), parts)
+    return {"checks": parts, "record": record, "llm": usage}
 
 
 def _add(a: LLMUsage, b: LLMUsage) -> LLMUsage:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sqlite3
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +28,39 @@ def _slot_flags(text: str) -> tuple[float, float]:
     return float(bool(_TIME.search(text))), float(bool(_AMOUNT.search(_TIME.sub(" ", text))))
 
 
+class VectorCache:
+    """Sentence vectors on disk (SQLite), keyed by model and text, so a new process starts warm."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(model: str, text: str) -> str:
+        return hashlib.sha1(f"{model}\x00{text}".encode()).hexdigest()
+
+    def get(self, model: str, texts: list[str]) -> list[np.ndarray | None]:
+        keys = [self._key(model, t) for t in texts]
+        found: dict[str, bytes] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                rows = self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part)
+                found.update(dict(rows.fetchall()))
+        return [np.frombuffer(found[k], dtype=np.float32) if k in found else None for k in keys]
+
+    def put(self, model: str, texts: list[str], vectors: np.ndarray) -> None:
+        rows = [(self._key(model, t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors, strict=True)]
+        with self._lock:
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
+                self._db.commit()
+            except sqlite3.OperationalError:
+                pass  # a cache: another process holding the lock only costs a recompute later
+
+
 @dataclass
 class SentenceIndex:
     sentences: list[Sentence]
@@ -35,11 +71,12 @@ class SentenceIndex:
     bm25: object
     version: int
     slots: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+    cache: VectorCache | None = None
     _vectors: dict[int, np.ndarray] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def build(cls, store: VectorStore) -> SentenceIndex:
+    def build(cls, store: VectorStore, cache: VectorCache | None = None) -> SentenceIndex:
         import bm25s
 
         seen: set[tuple[str, int, int]] = set()
@@ -63,7 +100,7 @@ class SentenceIndex:
         corpus = [tokens(s.text) or ["∅"] for s in sentences]
         if corpus:
             bm25.index(corpus, show_progress=False)
-        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, store.count(), slots)
+        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, store.count(), slots, cache)
 
     def lexical(self, query: str) -> np.ndarray:
         q = [t for t in tokens(query)]
@@ -76,11 +113,19 @@ class SentenceIndex:
         return np.asarray(self.bm25.get_scores(q), dtype=np.float32)  # type: ignore[attr-defined]
 
     def vectors(self, ids: list[int], embedder: Embedder) -> np.ndarray:
-        """Sentence embeddings, computed on first use and kept for the life of the process."""
+        """Sentence embeddings, computed on first use, kept for the process and in the on-disk cache."""
         with self._lock:
             missing = [i for i in ids if i not in self._vectors]
+            if missing and self.cache is not None:
+                found = self.cache.get(embedder.name, [self.sentences[i].text for i in missing])
+                for i, v in zip(missing, found, strict=True):
+                    if v is not None:
+                        self._vectors[i] = v
+                missing = [i for i in missing if i not in self._vectors]
             if missing:
                 vecs = embedder.encode([self.sentences[i].text for i in missing])
+                if self.cache is not None:
+                    self.cache.put(embedder.name, [self.sentences[i].text for i in missing], vecs)
                 for i, v in zip(missing, vecs, strict=True):
                     self._vectors[i] = v
             if not ids:

@@ -101,6 +101,9 @@ class LLMUsage(BaseModel):
     fallback: bool = False
 
     def add(self, other: LLMUsage) -> None:
+        if other.provider != "none":
+            self.provider = other.provider
+            self.model = other.model or self.model
         self.calls += other.calls
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens

@@ -63,6 +63,9 @@ class LLMSettings(BaseModel):
     timeout_s: float = 60.0
     transport_retries: int = Field(3, ge=0)
     output_retries: int = Field(2, ge=0)
+    backoff_s: float = Field(1.0, ge=0, description="first wait of the transport retry backoff")
+    max_wait_s: float = Field(30.0, ge=0, description="longest single wait (also caps Retry-After)")
+    retry_budget_s: float = Field(120.0, ge=0, description="total time transport retries may take")
     max_tokens: int = 768
     temperature: float = 0.0
     extract: LLMStageSettings = LLMStageSettings()

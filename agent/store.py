@@ -37,6 +37,9 @@ class Embedder:
         self.settings = settings
         self._lock = threading.Lock()
         self._model: Any = None
+        import os
+
+        self._bulk_threads = max(1, os.cpu_count() or 1)
 
     @property
     def name(self) -> str:
@@ -61,7 +64,13 @@ class Embedder:
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self.model.encode(
+        model = self.model
+        import torch
+
+        # a query or two: one thread avoids thread hand-off costs that dominate tiny batches (and
+        # collapse on a busy machine); bulk encoding uses every core
+        torch.set_num_threads(1 if len(texts) <= 8 else self._bulk_threads)
+        return model.encode(
             list(texts),
             batch_size=batch_size or self.settings.batch_size,
             normalize_embeddings=True,
