@@ -33,6 +33,7 @@ SYNONYMS = {
     "attacks": "campaign", "scheme": "campaign",
     "company": "firm", "companies": "firm", "startup": "firm", "startups": "firm", "firms": "firm",
     "targeted": "target", "targeting": "target", "targets": "target", "aimed": "target",
+    "lasted": "run", "lasting": "run", "last": "run", "lasts": "run", "continued": "run", "spanned": "run",
     "ran": "run", "running": "run", "runs": "run", "conducted": "run", "conduct": "run", "carried": "run",
     "used": "use", "using": "use", "uses": "use", "employed": "use",
     "created": "create", "creating": "create", "set": "create", "made": "make",
@@ -47,6 +48,9 @@ SYNONYMS = {
     "largest": "large", "biggest": "large", "larger": "large", "bigger": "large",
     "us": "us", "u.s.": "us", "america": "us", "american": "us",
     "chinese": "china",
+    "characterized": "describe", "characterised": "describe", "characterizes": "describe", "described": "describe",
+    "describes": "describe", "called": "describe", "calls": "describe", "labeled": "describe", "labelled": "describe",
+    "framed": "describe", "frames": "describe", "branded": "describe", "termed": "describe",
 }
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")

@@ -42,12 +42,11 @@ def _fmt(v: float) -> str:
 def _q_compatible(c: Quantity, s: Quantity) -> bool | None:
     """True: same amount; False: a different amount; None: cannot tell (bounds)."""
     tol = 0.035 if (c.approx or s.approx or c.bound or s.bound) else 0.005
-    close = abs(c.value - s.value) <= tol * max(c.value, s.value)
-    if close:
-        if c.bound and s.bound and c.bound != s.bound and abs(c.value - s.value) < 0.035 * c.value:
+    if abs(c.value - s.value) <= tol * max(c.value, s.value):
+        if c.bound and s.bound and c.bound != s.bound:
             return False  # "more than 25,000" vs "almost 25,000"
-        if c.bound == "more" and not s.bound and not s.approx:
-            return None
+        if c.bound == "more" and not s.bound and not c.approx:
+            return None  # "more than 25,000" vs "about 25,000": cannot tell
         return True
     if c.bound == "more" and s.value > c.value or c.bound == "less" and s.value < c.value:
         return True
@@ -150,6 +149,14 @@ def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
     return None, ""
 
 
+def _is_rare(name: str, idf: dict[str, float]) -> bool:
+    return max((idf.get(w, 9.0) for w in entity_key(name).split()), default=0.0) >= RARE_IDF
+
+
+def _quoted(text: str) -> list[str]:
+    return [m.group(2) for m in re.finditer(r"(^|\W)['\"“‘]([^'\"”’]{3,60})['\"”’](?=\W|$)", text)]
+
+
 def coverage(claim_terms: set[str], sent_terms: set[str], idf: dict[str, float]) -> float:
     total = sum(idf.get(t, 3.0) for t in claim_terms)
     if not total:
@@ -186,9 +193,10 @@ def sentence_signal(
     claim_ents = claim.entities
     missing = [e for e in claim_ents if not _mentions(text, e) and not any(_ents_match(e, s) for s in sent.entities)]
     foreign = [s for s in sent.entities if not any(_ents_match(s, e) for e in claim_ents)]
-    other_subject = bool(missing) and bool(foreign) and len(missing) >= max(1, len(claim_ents) // 2)
+    rare_foreign = [f for f in foreign if _is_rare(f, idf)]
+    other_subject = bool(missing) and bool(rare_foreign)
     # a number or date can only contradict a sentence about the claim's own rare names (if it has any)
-    rare = [e for e in claim_ents if min((idf.get(w, 9.0) for w in entity_key(e).split()), default=0) >= RARE_IDF]
+    rare = [e for e in claim_ents if _is_rare(e, idf)]
     focus = not rare or any(any(_ents_match(e, s) for s in sent.entities) for e in rare)
     support_slots = 0
     refutes: list[tuple[float, str]] = []
@@ -223,7 +231,7 @@ def sentence_signal(
     exact = [d for d in claim.dates if any(_date_cmp(d, ds) and ds.granularity() >= d.granularity() for ds in sent.dates)]
     if len(claim.dates) >= 2 and len(exact) == len(claim.dates) and not other_subject:
         support_slots += len(exact)  # a range or list of dates, all stated
-    elif claim.dates and sent.dates and not other_subject and focus:
+    elif claim.dates and sent.dates and not other_subject and focus and pcov >= 0.3 and _anchor_positions(claim, text):
         anchors = _anchor_positions(claim, text)
         near = _nearest(sent.dates, anchors)
         for dc in claim.dates:
@@ -256,8 +264,9 @@ def sentence_signal(
 
     # a name the source never uses, in a sentence that says the same thing about someone else
     absent = [e for e in missing if not doc_entities or entity_key(e) not in doc_entities]
-    if absent and foreign and pcov >= 0.75 and not refutes and not claim.quantities and not claim.dates:
-        refutes.append((0.7, f"claim names {absent[0]}; source names {', '.join(foreign[:3])}"))
+    unheard = [e for e in absent if any(w not in idf for w in entity_key(e).split())] if idf else absent
+    if unheard and foreign and pcov >= 0.75 and not refutes and not claim.quantities and not claim.dates:
+        refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(foreign[:3])}"))
 
     if refutes:
         strength, why = max(refutes)
@@ -267,12 +276,17 @@ def sentence_signal(
     if pcov >= 0.85 and claim.negated != sent.negated and not claim.responses:
         return Signal("refutes", 0.55 * cov, "the source states the opposite (negation)", ev)
 
+    quotes = _quoted(claim.text)
+    if quotes:
+        if not all(q.lower() in text.lower() for q in quotes):
+            return None  # a quoted word the sentence does not use
+        support_slots += 1
     needs = len(claim.quantities) + len(claim.dates) + len(_durations_of(claim))
     if needs and support_slots == 0:
         return None
     if absent:
         return None  # the claim names someone this source never mentions
-    if pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.75 and pcov >= 0.55):
+    if pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.65 and pcov >= 0.55):
         strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
         return Signal("supports", strength, f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})", ev, support_slots)
     return None

@@ -237,6 +237,7 @@ def extract_entities(text: str) -> list[str]:
     out: list[str] = []
     for m in _ENTITY_RE.finditer(text):
         name = re.sub(r"['’]s$", "", m.group().strip(".'’-"))
+        name = re.sub(r"-(linked|tied|backed|based|affiliated|led|owned|related|funded)$", "", name)
         words = name.split()
         while words and words[0] in _NOT_ENTITY:
             words = words[1:]
@@ -245,7 +246,7 @@ def extract_entities(text: str) -> list[str]:
         name = " ".join(words)
         if not name or name in _NOT_ENTITY or len(name) < 2:
             continue
-        for part in re.split(r"\s+(?:of|de|the)\s+", name) if len(words) > 3 else [name]:
+        for part in re.split(r"['’]s\s+|\s+(?:of|de|the)\s+" if len(words) > 3 else r"['’]s\s+", name):
             if part and part not in out:
                 out.append(part)
     return out

@@ -55,7 +55,7 @@ def retrieve(
         lex = lexical[ids] / lex_max
         score = 0.65 * dense + 0.35 * lex
         if want.any() and len(index.slots):
-            score = score + 0.12 * (index.slots[ids] @ want)
+            score = score + 0.2 * (index.slots[ids] @ want)
         order = np.argsort(-score)[: cfg.per_doc * widen]
         for j in order:
             evidence.append(
