@@ -90,3 +90,14 @@ def test_compound_claims_split_and_combine() -> None:
     assert combine([sup, sup])[0] == "SUPPORTED"
     assert combine([sup, ref])[0] == "REFUTED"
     assert combine([sup, nei])[0] == "NOT_ENOUGH_INFO"
+
+
+def test_negation_is_scoped_to_the_shared_words() -> None:
+    s = ev("s", "The post does not publish the detection signatures or the specific account identifiers.")
+    assert stances("Anthropic published its detection signatures and the specific account identifiers.", s) == {
+        "s": "refutes"}
+    idiom = ev("i", "This is not only a legal fight: Anthropic published its detection signatures and account identifiers.")
+    assert stances("Anthropic published its detection signatures and the specific account identifiers.", idiom) == {
+        "i": "supports"}
+    declined = ev("d", "Reuters notes that Anthropic declined to provide the underlying account logs to Reuters.")
+    assert stances("Anthropic provided the underlying account logs to Reuters.", declined) == {"d": "refutes"}

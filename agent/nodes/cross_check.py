@@ -91,7 +91,7 @@ _CALENDAR = {stem(m) for m in MONTH_WORDS} | {"jan", "feb", "mar", "apr", "jun",
                                                "year", "month", "week", "day", "date"}
 
 
-def _nearest(items: list[Any], anchors: list[tuple[int, int]]) -> list[Any]:
+def _nearest(items: list[Any], anchors: list[tuple[int, int]], max_gap: int = 60) -> list[Any]:
     """The mentions written closest to the claim's own words (gap in characters between the spans)."""
     if len(items) <= 1 or not anchors:
         return items
@@ -102,7 +102,20 @@ def _nearest(items: list[Any], anchors: list[tuple[int, int]]) -> list[Any]:
 
     dist = [gap(i) for i in items]
     best = min(dist)
+    if best > max_gap:
+        return []  # no date is written near the claim's words: the sentence dates something else
     return [i for i, d in zip(items, dist, strict=True) if d <= best + 3]
+
+
+_GENERIC_NAME_WORDS = {"ai", "lab", "labs", "inc", "group", "company", "corp", "co", "ltd", "team", "us", "the"}
+
+
+def _covers(claim_name: str, other: str) -> bool:
+    """Every distinguishing word of the claim's name is in the other name (Qwen AI ~ Qwen lab; not Senate
+    Commerce Committee ~ Senate)."""
+    ka = set(entity_key(claim_name).split()) - _GENERIC_NAME_WORDS
+    kb = set(entity_key(other).split()) - _GENERIC_NAME_WORDS
+    return bool(ka) and ka <= kb
 
 
 def _ents_match(a: str, b: str) -> bool:
@@ -149,6 +162,21 @@ def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
     return None, ""
 
 
+_NEG_CUE = re.compile(r"\b(not|no|never|nothing|none|neither|nor|without|cannot|rather than|instead of|"
+                      r"far from|yet to|declined to|refused to|failed to|[a-z]+n't)\b(?!\s+(only|just|merely|the first|"
+                      r"the only|alone|least)\b)", re.I)
+
+
+def _negated_near(text: str, terms: set[str], window: int = 6) -> bool:
+    """A negation whose scope (the next few words) reaches one of the given terms."""
+    for m in _NEG_CUE.finditer(text):
+        scope = re.split(r"[,;:.!?—–()]", text[m.end() : m.end() + 80])[0]
+        after = re.findall(r"[A-Za-z][A-Za-z'-]+", scope)[:window]
+        if any(stem(w) in terms for w in after):
+            return True
+    return False
+
+
 def _is_rare(name: str, idf: dict[str, float]) -> bool:
     return max((idf.get(w, 9.0) for w in entity_key(name).split()), default=0.0) >= RARE_IDF
 
@@ -191,7 +219,7 @@ def sentence_signal(
     if cov < 0.3 and pcov < 0.3 and not (ev.dense >= 0.6 and cov >= 0.2):
         return None
     claim_ents = claim.entities
-    missing = [e for e in claim_ents if not _mentions(text, e) and not any(_ents_match(e, s) for s in sent.entities)]
+    missing = [e for e in claim_ents if not _mentions(text, e) and not any(_covers(e, s) for s in sent.entities)]
     foreign = [s for s in sent.entities if not any(_ents_match(s, e) for e in claim_ents)]
     rare_foreign = [f for f in foreign if _is_rare(f, idf)]
     other_subject = bool(missing) and bool(rare_foreign)
@@ -272,9 +300,11 @@ def sentence_signal(
         strength, why = max(refutes)
         return Signal("refutes", strength * min(1.0, 0.4 + cov), why, ev, -1 if why.startswith("claim says") else 0)
 
-    # polarity: same words, opposite negation
-    if pcov >= 0.85 and claim.negated != sent.negated and not claim.responses:
-        return Signal("refutes", 0.55 * cov, "the source states the opposite (negation)", ev)
+    # polarity: the same statement, negated in one and not the other (negation scoped to the shared words)
+    shared = pterms & sent.terms
+    if pcov >= 0.6 and shared and not claim.responses and not sent.responses:
+        if _negated_near(claim.text, shared) != _negated_near(text, shared):
+            return Signal("refutes", 0.6 * pcov, "the source states the opposite (negation)", ev)
 
     quotes = _quoted(claim.text)
     if quotes:

@@ -7,7 +7,8 @@ import re
 _VERBISH = re.compile(
     r"\b(is|was|were|are|be|been|has|have|had|will|would|did|does|do|can|could|said|says|say|went|ran|took|"
     r"made|got|sent|used|broke|named|cited|targeted|generated|lasted|began|ended|followed|published|"
-    r"denied|declined|accused|addressed|dated|shared|filed|stole|[a-z]{3,}ed|[a-z]{3,}s)\b"
+    r"denied|declined|accused|addressed|dated|shared|filed|stole|fell|rose|grew|won|lost|paid|came|gave|began|"
+    r"became|left|kept|held|led|met|saw|sold|spent|stood|told|wrote|hit|cut|put|[a-z]{3,}ed|[a-z]{3,}s)\b"
 )
 _SPLIT = re.compile(r"\s*;\s*|,?\s+(?:and|but|while|whereas)\s+(?=\S)", re.I)
 
