@@ -19,9 +19,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
+# The main job on the embedded defaults: ingest seeds/, list them, verify the sample claim list
+# (reports/sample.jsonl; add `-o reports/sample.html` for a report to open in a browser).
 run: setup
 	$(VENV)/bin/crosscheck ingest
 	$(VENV)/bin/crosscheck sources
+	$(VENV)/bin/crosscheck batch evals/sample_claims.txt -o reports/sample.jsonl
 
 test: setup
 	$(PY) -m pytest -q

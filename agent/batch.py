@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -357,10 +358,33 @@ def batch(
     counts: dict[str, int] = {}
     for r in records:
         counts[r.get("label", "ERROR")] = counts.get(r.get("label", "ERROR"), 0) + 1
+    if output is not None and len(records) <= 50:
+        err.print(verdict_table(records))
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
     err.print(f"{len(records)} record(s): {summary}" + (f" → {escape(str(output))}" if output else ""), soft_wrap=True)
     if failed:
         raise typer.Exit(1)
+
+
+def verdict_table(records: list[dict[str, Any]]) -> Table:
+    """One row per claim: the glance a person wants after a short batch."""
+    from agent.render import LABEL_STYLE
+
+    table = Table(title="verdicts", expand=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("label", no_wrap=True)
+    table.add_column("conf", justify="right", no_wrap=True)
+    table.add_column("for / against", no_wrap=True)
+    table.add_column("claim", ratio=1, overflow="fold")
+    for r in records:
+        if "error" in r:
+            table.add_row(escape(str(r["id"])), "[red]ERROR[/]", "", "", escape(r["error"]))
+            continue
+        pro = sum(s["stance"] == "supports" for s in r.get("sources", []))
+        con = sum(s["stance"] == "refutes" for s in r.get("sources", []))
+        table.add_row(escape(str(r["id"])), f"[{LABEL_STYLE[r['label']]}]{r['label']}[/]", f"{r['confidence']:.2f}",
+                      f"{pro} / {con}", escape(r["claim"]))
+    return table
 
 
 def register(app: typer.Typer) -> None:
