@@ -83,7 +83,12 @@ def predicate_terms(f: Features) -> set[str]:
     names: set[str] = set()
     for e in f.entities:
         names.update(entity_key(e).split())
-    return {t for t in f.terms if t not in names and t not in _CALENDAR}
+    return {t for t in f.terms if t not in names and t not in _CALENDAR and t not in _FRAMING}
+
+
+# words that frame a statement rather than make it ("is described as", "to date", "is seen as")
+_FRAMING = {"describe", "date", "consider", "regard", "seen", "seem", "appear", "known", "among", "include",
+            "focus", "widely", "characteriz", "term", "deem", "view"}
 
 
 _CALENDAR = {stem(m) for m in MONTH_WORDS} | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",

@@ -119,7 +119,7 @@ DATE_RES = [
     (re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<M>{_MONTH})\b\.?(?:,?\s+(?P<y>(?:19|20)\d{{2}})\b)?", re.I), "dMy"),
     (re.compile(rf"\b(?P<M>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I), "My"),
     (re.compile(rf"\b(?:in|since|until|by|early|late|mid|mid-|during|of|from|through|to|and|between|throughout|last|this|next)\s*-?\s*(?P<M>{'|'.join(MONTHS)})\b(?!\s+\d)", re.I), "M"),
-    (re.compile(r"(?<![\d,.$-])\b(?P<y>(?:19|20)\d{2})\b(?![\d,.%-])"), "y"),
+    (re.compile(r"(?<![\d,.$-])\b(?P<y>(?:19|20)\d{2})\b(?![\d%-]|[.,]\d)"), "y"),
 ]
 _ENTITY_RE = re.compile(r"\b(?:[A-Z][a-zA-Z0-9&'’.-]*[a-zA-Z0-9]|[A-Z])(?:\s+(?:of\s+|de\s+|the\s+)?(?:[A-Z][a-zA-Z0-9&'’.-]*[a-zA-Z0-9]|AI))*")
 _NOT_ENTITY = {w.capitalize() for w in STOPWORDS} | {m.capitalize() for m in _MONTH_IDX} | {
