@@ -30,6 +30,8 @@ class Signal:
     reason: str
     evidence: Evidence
     slots: int = 0
+    matched: frozenset[str] = frozenset()
+    conflicts: tuple[tuple[str, str], ...] = ()
 
 
 def _fmt(v: float) -> str:
@@ -235,7 +237,9 @@ def sentence_signal(
     refutes: list[tuple[float, str]] = []
 
     # quantities, by unit
-    for qc in claim.quantities:
+    matched: set[str] = set()
+    conflicts: dict[str, str] = {}
+    for i, qc in enumerate(claim.quantities):
         if qc.relative:
             continue
         same_unit = [qs for qs in sent.quantities if _units_match(qc, qs)]
@@ -245,36 +249,43 @@ def sentence_signal(
         if any(v for v, _ in verdicts):
             if not other_subject:
                 support_slots += 1
+                matched.add(f"q{i}")
         elif any(v is False for v, _ in verdicts) and not other_subject and focus:
             qs = next(q for v, q in verdicts if v is False)
-            refutes.append((0.9, f"claim says {qc.text} {' '.join(qc.unit[:1])}; source says {qs.text}"))
+            conflicts[f"q{i}"] = f"claim says {qc.text} {' '.join(qc.unit[:1])}; source says {qs.text}"
+            refutes.append((0.9, conflicts[f"q{i}"]))
 
     # durations (also from date ranges: April 22 to June 5 = 44 days)
     sd = _durations_of(sent)
-    for dc in _durations_of(claim):
+    for i, dc in enumerate(_durations_of(claim)):
         if not sd or other_subject or not focus:
             continue
         tol = 0.2 if (dc[1] or any(a for _, a, _ in sd)) else 0.1
         if any(abs(dc[0] - d) <= tol * max(dc[0], d) or abs(dc[0] - d) <= 3 for d, _, _ in sd):
             support_slots += 1
+            matched.add(f"t{i}")
         else:
-            refutes.append((0.8, f"claim says {dc[2]}; source says {sd[0][2]}"))
+            conflicts[f"t{i}"] = f"claim says {dc[2]}; source says {sd[0][2]}"
+            refutes.append((0.8, conflicts[f"t{i}"]))
 
     # dates: compare with the date written nearest to the claim's own words
     exact = [d for d in claim.dates if any(_date_cmp(d, ds) and ds.granularity() >= d.granularity() for ds in sent.dates)]
     if len(claim.dates) >= 2 and len(exact) == len(claim.dates) and not other_subject:
         support_slots += len(exact)  # a range or list of dates, all stated
+        matched.update(f"d{i}" for i in range(len(claim.dates)))
     elif claim.dates and sent.dates and not other_subject and focus and pcov >= 0.3 and _anchor_positions(claim, text):
         anchors = _anchor_positions(claim, text)
         near = _nearest(sent.dates, anchors)
-        for dc in claim.dates:
+        for i, dc in enumerate(claim.dates):
             results = [(_date_cmp(dc, ds), ds) for ds in sent.dates]
             near_results = [(r, ds) for r, ds in results if ds in near]
             if any(r for r, _ in results) and (any(r for r, _ in near_results) or not any(r is False for r, _ in near_results)):
                 support_slots += 1
+                matched.add(f"d{i}")
             elif any(r is False for r, _ in near_results):
                 ds = next(ds for r, ds in near_results if r is False)
-                refutes.append((0.8, f"claim says {dc.text}; source says {ds.text}"))
+                conflicts[f"d{i}"] = f"claim says {dc.text}; source says {ds.text}"
+                refutes.append((0.8, conflicts[f"d{i}"]))
 
     # response type: denied vs no comment vs confirmed
     actor = claim.entities[0] if claim.entities else None
@@ -301,9 +312,10 @@ def sentence_signal(
     if unheard and foreign and pcov >= 0.75 and not refutes and not claim.quantities and not claim.dates:
         refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(foreign[:3])}"))
 
+    slot_info = {"matched": frozenset(matched), "conflicts": tuple(conflicts.items())}
     if refutes:
         strength, why = max(refutes)
-        return Signal("refutes", strength * min(1.0, 0.4 + cov), why, ev, -1 if why.startswith("claim says") else 0)
+        return Signal("refutes", strength * min(1.0, 0.4 + cov), why, ev, -1 if conflicts else 0, **slot_info)
 
     # polarity: the same statement, negated in one and not the other (negation scoped to the shared words)
     shared = pterms & sent.terms
@@ -316,26 +328,39 @@ def sentence_signal(
         if not all(q.lower() in text.lower() for q in quotes):
             return None  # a quoted word the sentence does not use
         support_slots += 1
-    needs = len(claim.quantities) + len(claim.dates) + len(_durations_of(claim))
-    if needs and support_slots == 0:
-        return None
     if absent:
         return None  # the claim names someone this source never mentions
-    if pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.65 and pcov >= 0.55):
-        strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
-        return Signal("supports", strength, f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})", ev, support_slots)
-    return None
+    if not (pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.65 and pcov >= 0.55)):
+        return None
+    if claim_slots(claim) and not matched:
+        return None
+    strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
+    why = f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})"
+    return Signal("supports", strength, why, ev, support_slots, **slot_info)
 
 
-def doc_stance(signals: list[Signal], support_min: float = 0.5, refute_min: float = 0.35) -> tuple[Stance, Signal | None]:
+def claim_slots(claim: Features) -> set[str]:
+    """The checkable facts of a claim: each must be stated somewhere in a source for it to support."""
+    slots = {f"q{i}" for i, q in enumerate(claim.quantities) if not q.relative}
+    slots |= {f"d{i}" for i in range(len(claim.dates))}
+    slots |= {f"t{i}" for i in range(len(_durations_of(claim)))}
+    return slots
+
+
+def doc_stance(
+    signals: list[Signal], needs: set[str] | None = None, support_min: float = 0.5, refute_min: float = 0.35
+) -> tuple[Stance, Signal | None]:
+    """A document's stance from its sentences. Facts are pooled over the document: a figure the
+    source states somewhere is not contradicted by another figure it gives elsewhere (that one is
+    about something else), and a claim with several facts is supported only when all are stated."""
+    needs = needs or set()
+    matched: set[str] = set().union(*(s.matched for s in signals)) if signals else set()
     sup = max((s for s in signals if s.stance == "supports"), key=lambda s: s.strength, default=None)
-    ref = max((s for s in signals if s.stance == "refutes"), key=lambda s: s.strength, default=None)
-    if sup and ref and sup.slots > 0 and ref.slots < 0 and sup.strength >= support_min:
-        # the source states the claimed figure; another figure elsewhere in it is about something else
-        return "supports", sup
-    if ref and ref.strength >= refute_min and (not sup or ref.strength >= sup.strength * 0.9):
+    refs = [s for s in signals if s.stance == "refutes" and not ({k for k, _ in s.conflicts} <= matched and s.conflicts)]
+    ref = max(refs, key=lambda s: s.strength, default=None)
+    if ref and ref.strength >= refute_min and (not sup or ref.strength >= sup.strength * 0.9 or ref.conflicts):
         return "refutes", ref
-    if sup and sup.strength >= support_min:
+    if sup and sup.strength >= support_min and needs <= matched:
         return "supports", sup
     return "neutral", None
 
@@ -364,7 +389,7 @@ def cross_check(
             sig = sentence_signal(cf, ev, sf, idf, doc_entities)
             if sig:
                 signals.append(sig)
-        stance, best = doc_stance(signals)
+        stance, best = doc_stance(signals, claim_slots(cf))
         meta = (metas or {}).get(doc_id)
         cites = [best.evidence.citation()] if best else []
         if best:

@@ -164,6 +164,9 @@ def extract_quantities(text: str) -> list[Quantity]:
         after = text[m.end() : m.end() + 1]
         if before in "-:/" and before or after in ("-", ":", "/") and re.match(r"\d", text[m.end() + 1 : m.end() + 2]):
             continue  # dates like 2026-06-24, times like 23:00
+        if not m.group("scale") and re.search(r"\b[A-Z][\w.-]*[ -]$", text[max(0, m.start() - 20) : m.start()]) and \
+                "," not in raw and float(raw) < 100:
+            continue  # part of a name: "Fable 5", "GPT-5.6", "Qwen 3"
         value = float(raw.replace(",", ""))
         scale = (m.group("scale") or "").lower()
         if scale:
