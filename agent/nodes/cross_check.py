@@ -229,7 +229,7 @@ def sentence_signal(
     missing = [e for e in claim_ents if not _mentions(text, e) and not any(_covers(e, s) for s in sent.entities)]
     foreign = [s for s in sent.entities if not any(_ents_match(s, e) for e in claim_ents)]
     rare_foreign = [f for f in foreign if _is_rare(f, idf)]
-    other_subject = bool(missing) and bool(rare_foreign)
+    other_subject = any(_is_rare(m, idf) for m in missing) and bool(rare_foreign)
     # a number or date can only contradict a sentence about the claim's own rare names (if it has any)
     rare = [e for e in claim_ents if _is_rare(e, idf)]
     focus = not rare or any(any(_ents_match(e, s) for s in sent.entities) for e in rare)
