@@ -326,12 +326,15 @@ def sentence_signal(
     quotes = _quoted(claim.text)
     if quotes:
         if not all(q.lower() in text.lower() for q in quotes):
-            return None  # a quoted word the sentence does not use
+            return Signal("neutral", 0.0, "", ev, support_slots, **slot_info) if matched else None
         support_slots += 1
+    # a sentence that states one of the claim's figures without saying the claim still counts, for
+    # the document, as the source stating that figure
+    weak = Signal("neutral", 0.0, "", ev, support_slots, **slot_info) if matched and not other_subject else None
     if absent:
-        return None  # the claim names someone this source never mentions
+        return weak  # the claim names someone this source never mentions
     if not (pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.65 and pcov >= 0.55)):
-        return None
+        return weak
     if claim_slots(claim) and not matched:
         return None
     strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
