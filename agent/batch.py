@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -27,6 +26,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from rich.text import Text
 
 from agent.schemas import ClaimRecord
@@ -324,13 +324,21 @@ def batch(
         err.print(f"resuming: {len(items) - len(todo) - sum(1 for i in items if i.error)} done, {len(todo)} to go")
 
     with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        RateColumn(), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-        console=err, transient=False, disable=not todo,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+        disable=not todo,
     ) as bar:
         task = bar.add_task("verifying", total=len(todo))
         sink = journal.open() if journal is not None else None
         try:
+
             def on_done(item: Item, rec: dict[str, Any]) -> None:
                 done[item.id] = rec
                 if sink is not None:
@@ -382,8 +390,13 @@ def verdict_table(records: list[dict[str, Any]]) -> Table:
             continue
         pro = sum(s["stance"] == "supports" for s in r.get("sources", []))
         con = sum(s["stance"] == "refutes" for s in r.get("sources", []))
-        table.add_row(escape(str(r["id"])), f"[{LABEL_STYLE[r['label']]}]{r['label']}[/]", f"{r['confidence']:.2f}",
-                      f"{pro} / {con}", escape(r["claim"]))
+        table.add_row(
+            escape(str(r["id"])),
+            f"[{LABEL_STYLE[r['label']]}]{r['label']}[/]",
+            f"{r['confidence']:.2f}",
+            f"{pro} / {con}",
+            escape(r["claim"]),
+        )
     return table
 
 

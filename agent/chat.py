@@ -23,17 +23,46 @@ from agent.schemas import Citation, ClaimRecord, Evidence
 Kind = Literal["question", "claim"]
 QUESTION_WORDS = frozenset(
     [
-        "who", "whom", "whose", "what", "when", "where", "why", "how", "which", "did", "does", "do",
-        "is", "are", "was", "were", "can", "could", "will", "would", "should", "has", "have", "had",
-        "according", "tell",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "did",
+        "does",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "has",
+        "have",
+        "had",
+        "according",
+        "tell",
     ]
 )
-FOLLOW_UP = re.compile(r"^(and|but|also|so|then|what about|how about|and what about)\b|\b(it|its|that|this|they|"
-                       r"them|those|these|one|ones|he|she|there)\b", re.I)
+FOLLOW_UP = re.compile(
+    r"^(and|but|also|so|then|what about|how about|and what about)\b|\b(it|its|that|this|they|"
+    r"them|those|these|one|ones|he|she|there)\b",
+    re.I,
+)
 DISAGREE = re.compile(r"\b(disagree|disagrees|contradict\w*|refut\w*|dispute\w*|against|differ\w*)\b", re.I)
 AGREE = re.compile(r"\b(agree|agrees|support\w*|confirm\w*|back\w*)\b", re.I)
-WHICH_SOURCE = re.compile(r"\b(which|what|who)\b.*\b(source|sources|outlet|outlets|article|articles|one|ones)\b|"
-                          r"^\s*who\b", re.I)
+WHICH_SOURCE = re.compile(
+    r"\b(which|what|who)\b.*\b(source|sources|outlet|outlets|article|articles|one|ones)\b|"
+    r"^\s*who\b",
+    re.I,
+)
 
 HELP = """[bold]Ask a question[/] (ends with ? or starts with who/what/when/how/…) for a short answer with quotes,
 or [bold]type a claim[/] to verify it against every source.
@@ -128,8 +157,10 @@ class Session:
     def ask(self, text: str) -> Turn:
         from agent.nodes.retrieve import retrieve
 
-        if (prev := self.last_verdict()) is not None and WHICH_SOURCE.search(text) and (
-            DISAGREE.search(text) or AGREE.search(text)
+        if (
+            (prev := self.last_verdict()) is not None
+            and WHICH_SOURCE.search(text)
+            and (DISAGREE.search(text) or AGREE.search(text))
         ):
             return self._sources_for_stance(text, prev)
         query = self.contextual_query(text)
@@ -150,8 +181,12 @@ class Session:
         if not hits:
             answer = ChatAnswer(text=f"No source {verb} “{record.claim}”.")
         else:
-            lines = [f"{s.title or s.doc_id} [{s.doc_id}] {verb} it: “{s.citations[0].quote}”" if s.citations
-                     else f"{s.title or s.doc_id} [{s.doc_id}] {verb} it ({s.reason})" for s in hits]
+            lines = [
+                f"{s.title or s.doc_id} [{s.doc_id}] {verb} it: “{s.citations[0].quote}”"
+                if s.citations
+                else f"{s.title or s.doc_id} [{s.doc_id}] {verb} it ({s.reason})"
+                for s in hits
+            ]
             answer = ChatAnswer(text="\n".join(lines), citations=[s.citations[0] for s in hits if s.citations])
         turn = Turn("question", text, record.claim, answer=answer, record=None)
         turn.evidence = []
@@ -193,8 +228,9 @@ def why_view(session: Session) -> Any:
     if last is None:
         return Text("Nothing to explain yet: ask a question or type a claim.")
     parts: list[Any] = [Text(f"Evidence behind: {last.text}", style="bold")]
-    record = last.record or (session.last_verdict().record if last.answer and not last.evidence
-                             and session.last_verdict() else None)
+    record = last.record or (
+        session.last_verdict().record if last.answer and not last.evidence and session.last_verdict() else None
+    )
     if record is not None:
         parts.append(Text(f"{record.label} (confidence {record.confidence:.2f}) — {record.rationale}"))
         parts.append(stance_table(record))
@@ -203,8 +239,11 @@ def why_view(session: Session) -> Any:
     if last.evidence:
         table = Table("score", "source", "evidence sentence", expand=True, show_lines=True)
         for e in sorted(last.evidence, key=lambda e: -e.score)[:10]:
-            table.add_row(f"{e.score:.2f}", f"{e.sentence.doc_id}\n[dim]{e.sentence.start}–{e.sentence.end}[/]",
-                          escape(e.sentence.text))
+            table.add_row(
+                f"{e.score:.2f}",
+                f"{e.sentence.doc_id}\n[dim]{e.sentence.start}–{e.sentence.end}[/]",
+                escape(e.sentence.text),
+            )
         parts.append(table)
     return Group(*parts)
 
@@ -276,8 +315,9 @@ def handle(session: Session, line: str, console: Console) -> bool:
             console.print(Text(f"unknown command {cmd}; /help lists them", style="red"))
         return True
     if len(text) > session.services.settings.max_claim_chars:
-        console.print(Text(f"too long: keep it under {session.services.settings.max_claim_chars} characters",
-                           style="red"))
+        console.print(
+            Text(f"too long: keep it under {session.services.settings.max_claim_chars} characters", style="red")
+        )
         return True
     if classify(text) == "question":
         with console.status("searching the sources…"):
@@ -341,8 +381,9 @@ def chat() -> None:
         services.guard(services.index)
     session = Session(services)
     if interactive:
-        console.print(f"crosscheck chat over {len(services.index().metas)} sources — /help for commands, "
-                      "Ctrl-D to leave")
+        console.print(
+            f"crosscheck chat over {len(services.index().metas)} sources — /help for commands, Ctrl-D to leave"
+        )
         lines = prompt_lines(services.settings.data_dir / "chat_history")
     else:
         lines = plain_lines(sys.stdin)

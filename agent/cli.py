@@ -59,7 +59,9 @@ def main(
     config: Annotated[Path | None, typer.Option(help="extra TOML config file (over configs/default.toml)")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="where the embedded store lives")] = None,
     store_url: Annotated[str | None, typer.Option(help="Chroma server URL, e.g. http://127.0.0.1:8000")] = None,
-    llm_provider: Annotated[str | None, typer.Option(help="none | openai | anthropic | ollama | openai-compatible")] = None,
+    llm_provider: Annotated[
+        str | None, typer.Option(help="none | openai | anthropic | ollama | openai-compatible")
+    ] = None,
     llm_model: Annotated[str | None, typer.Option(help="model name for the LLM provider")] = None,
     llm_base_url: Annotated[str | None, typer.Option(help="base URL of an OpenAI-compatible server")] = None,
 ) -> None:
@@ -93,8 +95,12 @@ def ingest(
     services = State.services()
     targets = paths or [services.settings.seeds_dir]
     with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err, transient=True,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("embedding chunks", total=None)
 
@@ -104,8 +110,9 @@ def ingest(
         def on_error(e: Any) -> None:
             warn(str(e))
 
-        report = services.guard(lambda: run_ingest(targets, services.settings, services.store,
-                                                   services.embedder, progress, on_error))
+        report = services.guard(
+            lambda: run_ingest(targets, services.settings, services.store, services.embedder, progress, on_error)
+        )
     console.print(report.summary(), soft_wrap=True)
     if report.skipped:
         raise typer.Exit(1)

@@ -44,7 +44,9 @@ class Services:
             if idx is None or idx.version != self.store.count():
                 cache = self.extras.get("vector_cache")
                 if cache is None:
-                    cache = self.extras["vector_cache"] = VectorCache(self.settings.data_dir / "sentence_vectors.sqlite")
+                    cache = self.extras["vector_cache"] = VectorCache(
+                        self.settings.data_dir / "sentence_vectors.sqlite"
+                    )
                 idx = SentenceIndex.build(self.store, cache)
                 self.extras["index"] = idx
                 self.extras.pop("idf", None)

@@ -40,7 +40,20 @@ class LoadError:
 MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        "january february march april may june july august september october november december".split()
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
     )
 }
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -68,7 +81,7 @@ def find_date(text: str) -> str | None:
 
 
 # ---------------------------------------------------------------- front matter
-_FM_LINE = re.compile(r'(?P<indent>\s*)(?:-\s+)?(?:(?P<key>[A-Za-z_][\w-]*):\s*)?(?P<value>.*?)\s*$')
+_FM_LINE = re.compile(r"(?P<indent>\s*)(?:-\s+)?(?:(?P<key>[A-Za-z_][\w-]*):\s*)?(?P<value>.*?)\s*$")
 _FM_SKIP_KEYS = {"image", "tags", "date", "author", "slug", "layout", "url", "canonical", "draft", "lang"}
 
 
@@ -136,9 +149,45 @@ def body_end(text: str, start: int, main_is_latin: bool) -> int:
 
 # ---------------------------------------------------------------- sentences
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "inc", "ltd", "co", "corp", "vs", "etc", "e.g", "i.e",
-    "u.s", "u.k", "u.n", "no", "fig", "al", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-    "sep", "sept", "oct", "nov", "dec", "gen", "sen", "rep", "gov",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "u.s",
+    "u.k",
+    "u.n",
+    "no",
+    "fig",
+    "al",
+    "approx",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "gen",
+    "sen",
+    "rep",
+    "gov",
 }
 _SENT_END = re.compile(r"[.!?。！？]+[\"'”’)\]]*(?=\s+|$)|[。！？]")
 
@@ -250,7 +299,7 @@ def parse_text_document(doc_id: str, text: str, path: str | None = None) -> Docu
     segments = [*fm_spans, (body_start, end)]
     lines = [ln.strip() for ln in text[body_start:].splitlines() if ln.strip()]
     # the first line that reads like a headline (section labels such as "Technology" are too short)
-    headline = next((ln for ln in lines[:8] if 4 <= len(ln.split()) and len(ln) <= 250), lines[0] if lines else doc_id)
+    headline = next((ln for ln in lines[:8] if len(ln.split()) >= 4 and len(ln) <= 250), lines[0] if lines else doc_id)
     title = meta.get("title") or headline.lstrip("# ").strip()
     date = find_date(meta.get("date", "")) if meta.get("date") else None
     if not date:
@@ -282,8 +331,27 @@ def parse_text_document(doc_id: str, text: str, path: str | None = None) -> Docu
 
 class _HTMLText(HTMLParser):
     SKIP = {"script", "style", "nav", "footer", "header", "aside", "noscript", "form", "svg"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-             "blockquote", "pre", "ul", "ol", "table", "title"}
+    BLOCK = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+        "ul",
+        "ol",
+        "table",
+        "title",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -414,8 +482,13 @@ def load_file(path: Path) -> Iterator[Document | LoadError]:
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
     for p in paths:
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED
-                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and f.suffix.lower() in SUPPORTED
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
             if not files:
                 yield LoadError(str(p), "directory has no readable files (.txt .md .html .jsonl)")
             yield from files

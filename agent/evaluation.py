@@ -10,21 +10,28 @@ import typer
 
 from agent.settings import PROJECT_ROOT
 
-DEFAULT_DATASETS = [PROJECT_ROOT / "evals" / "gold" / "seed_claims.jsonl",
-                    PROJECT_ROOT / "evals" / "gold" / "seed_questions.jsonl"]
+DEFAULT_DATASETS = [
+    PROJECT_ROOT / "evals" / "gold" / "seed_claims.jsonl",
+    PROJECT_ROOT / "evals" / "gold" / "seed_questions.jsonl",
+]
 DEFAULT_BASELINE = PROJECT_ROOT / "evals" / "baseline_summary.json"
 
 
 def eval_command(
-    dataset: Annotated[list[Path] | None, typer.Option(help="gold JSONL (claims and/or questions); "
-                                                             "default: the seed claims and questions")] = None,
+    dataset: Annotated[
+        list[Path] | None,
+        typer.Option(help="gold JSONL (claims and/or questions); default: the seed claims and questions"),
+    ] = None,
     report: Annotated[Path, typer.Option(help="directory for results.jsonl, summary.json, report.md/.html")] = Path(
-        "reports/eval"),
+        "reports/eval"
+    ),
     baseline: Annotated[Path, typer.Option(help="baseline summary to compare against")] = DEFAULT_BASELINE,
-    gate: Annotated[bool, typer.Option("--gate", help="exit 1 when macro-F1 < baseline − 0.02 or a citation "
-                                                      "fails the slice check")] = False,
-    write_baseline: Annotated[bool, typer.Option("--write-baseline", help="save this run's summary as the "
-                                                                          "baseline")] = False,
+    gate: Annotated[
+        bool, typer.Option("--gate", help="exit 1 when macro-F1 < baseline − 0.02 or a citation fails the slice check")
+    ] = False,
+    write_baseline: Annotated[
+        bool, typer.Option("--write-baseline", help="save this run's summary as the baseline")
+    ] = False,
     limit: Annotated[int | None, typer.Option(help="only the first N cases of each dataset")] = None,
     workers: Annotated[int, typer.Option(help="claims verified in parallel")] = 1,
     ingest_seeds: Annotated[bool, typer.Option(help="ingest seeds/ first when the store is empty")] = True,
@@ -52,8 +59,9 @@ def eval_command(
         from agent.ingest import ingest
 
         err.print(f"store empty: ingesting {services.settings.seeds_dir}")
-        services.guard(lambda: ingest([services.settings.seeds_dir], services.settings, services.store,
-                                      services.embedder))
+        services.guard(
+            lambda: ingest([services.settings.seeds_dir], services.settings, services.store, services.embedder)
+        )
     rows, summary = services.guard(lambda: run_dataset(services, gold, workers=workers))
     base = json.loads(baseline.read_text(encoding="utf-8")) if baseline.is_file() else None
     files = write_report(report, rows, summary, base)
@@ -80,10 +88,12 @@ def eval_command(
 def summary_line(summary: dict) -> str:
     parts = [f"{summary.get('dataset')}:"]
     if "macro_f1" in summary:
-        parts.append(f"{summary['claims']} claims, accuracy {summary['accuracy']:.3f}, macro-F1 "
-                     f"{summary['macro_f1']:.3f}, quote validity {summary['quote_validity']:.3f} "
-                     f"({summary['invalid_citations']} invalid), ECE {summary['ece']:.3f}, "
-                     f"p50 {summary['latency_ms']['p50']:.0f} ms")
+        parts.append(
+            f"{summary['claims']} claims, accuracy {summary['accuracy']:.3f}, macro-F1 "
+            f"{summary['macro_f1']:.3f}, quote validity {summary['quote_validity']:.3f} "
+            f"({summary['invalid_citations']} invalid), ECE {summary['ece']:.3f}, "
+            f"p50 {summary['latency_ms']['p50']:.0f} ms"
+        )
     if "qa" in summary:
         qa = summary["qa"]
         kfr = qa["key_fact_recall"]

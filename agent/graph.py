@@ -44,8 +44,12 @@ def decompose_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
 def retrieve_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
     index = ctx.index()
     widen = 2 if state.thin else 1
-    checks = [c.model_copy(update={"evidence": retrieve(c.text, index, ctx.store, ctx.embedder,
-                                                         ctx.settings.retrieval, widen)}) for c in state.checks]
+    checks = [
+        c.model_copy(
+            update={"evidence": retrieve(c.text, index, ctx.store, ctx.embedder, ctx.settings.retrieval, widen)}
+        )
+        for c in state.checks
+    ]
     thin = not state.thin and any(is_thin(c.evidence, ctx.settings.retrieval) for c in checks)
     return {"checks": checks, "thin": thin, "widened_once": state.widened_once or state.thin}
 
@@ -102,19 +106,41 @@ def build_record(state: VerifyState, parts: list[ClaimCheck]) -> ClaimRecord:
     llm = state.llm.model_copy(update={"provider": state.llm.provider})
     if len(verdicts) == 1:
         v = verdicts[0]
-        return ClaimRecord(id=state.claim_id, claim=state.claim, label=v.label, confidence=v.confidence,
-                           rationale=v.rationale, sources=v.sources, citations=v.citations, llm=llm)
+        return ClaimRecord(
+            id=state.claim_id,
+            claim=state.claim,
+            label=v.label,
+            confidence=v.confidence,
+            rationale=v.rationale,
+            sources=v.sources,
+            citations=v.citations,
+            llm=llm,
+        )
     label, conf, why = combine(verdicts)
     subs = [
-        ClaimRecord(id=f"{state.claim_id}.{i + 1}", claim=p.text, label=v.label, confidence=v.confidence,
-                    rationale=v.rationale, sources=v.sources, citations=v.citations)
+        ClaimRecord(
+            id=f"{state.claim_id}.{i + 1}",
+            claim=p.text,
+            label=v.label,
+            confidence=v.confidence,
+            rationale=v.rationale,
+            sources=v.sources,
+            citations=v.citations,
+        )
         for i, (p, v) in enumerate(zip(parts, verdicts, strict=True))
     ]
     cites = [c for v in verdicts for c in v.citations]
-    return ClaimRecord(id=state.claim_id, claim=state.claim, label=label, confidence=conf, rationale=why,
-                       sources=merge_sources([v.sources for v in verdicts]),
-                       citations=list({(c.doc_id, c.start, c.end): c for c in cites}.values()),
-                       subclaims=subs, llm=llm)
+    return ClaimRecord(
+        id=state.claim_id,
+        claim=state.claim,
+        label=label,
+        confidence=conf,
+        rationale=why,
+        sources=merge_sources([v.sources for v in verdicts]),
+        citations=list({(c.doc_id, c.start, c.end): c for c in cites}.values()),
+        subclaims=subs,
+        llm=llm,
+    )
 
 
 def build_graph() -> Any:

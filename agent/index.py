@@ -15,10 +15,12 @@ from agent.schemas import Citation, DocumentMeta, Sentence
 from agent.store import Embedder, VectorStore, sentences_of
 from agent.text import tokens
 
-
-_TIME = re.compile(r"\b(19|20)\d{2}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
-                   r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|eight|nine|ten)\s+"
-                   r"(days?|weeks?|months?|years?)\b", re.I)
+_TIME = re.compile(
+    r"\b(19|20)\d{2}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
+    r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+    r"(days?|weeks?|months?|years?)\b",
+    re.I,
+)
 _AMOUNT = re.compile(r"\d[\d,.]*\s*(k|m|thousand|million|billion)?\b", re.I)
 
 
@@ -52,7 +54,10 @@ class VectorCache:
         return [np.frombuffer(found[k], dtype=np.float32) if k in found else None for k in keys]
 
     def put(self, model: str, texts: list[str], vectors: np.ndarray) -> None:
-        rows = [(self._key(model, t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors, strict=True)]
+        rows = [
+            (self._key(model, t), np.asarray(v, dtype=np.float32).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
         with self._lock:
             try:
                 self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)

@@ -197,18 +197,23 @@ def render_sources(ids: dict[str, Evidence], features: dict[str, Any], offline: 
         lines = [head + ">"]
         for eid, ev in items:
             feats = feature_summary(features.get(ev.sentence.text))
-            lines.append(f'<evidence id="{eid}" doc="{_esc(doc_id)}" features="{_esc(feats)}">'
-                         f"{_esc(ev.sentence.text)}</evidence>")
+            lines.append(
+                f'<evidence id="{eid}" doc="{_esc(doc_id)}" features="{_esc(feats)}">'
+                f"{_esc(ev.sentence.text)}</evidence>"
+            )
         lines.append("</source>")
         blocks.append("\n".join(lines))
     return "\n".join(blocks) if blocks else "(no evidence)"
 
 
 def render_evidence(ids: dict[str, Evidence]) -> str:
-    return "\n".join(
-        f'<evidence id="{eid}" doc="{_esc(ev.sentence.doc_id)}">{_esc(ev.sentence.text)}</evidence>'
-        for eid, ev in ids.items()
-    ) or "(no evidence)"
+    return (
+        "\n".join(
+            f'<evidence id="{eid}" doc="{_esc(ev.sentence.doc_id)}">{_esc(ev.sentence.text)}</evidence>'
+            for eid, ev in ids.items()
+        )
+        or "(no evidence)"
+    )
 
 
 def _norm(text: str) -> str:
@@ -380,8 +385,13 @@ def is_transient(exc: BaseException) -> bool:
         return exc.status_code in TRANSIENT_STATUS or exc.status_code >= 500
     return isinstance(
         exc,
-        ModelRateLimitError | ModelServerError | ModelUnavailableError | ModelConnectionError | ModelRequestTimeout
-        | TimeoutError | ConnectionError,
+        ModelRateLimitError
+        | ModelServerError
+        | ModelUnavailableError
+        | ModelConnectionError
+        | ModelRequestTimeout
+        | TimeoutError
+        | ConnectionError,
     )
 
 
@@ -433,13 +443,21 @@ class LLMRunner:
             prompt = load_prompt(stage)
             spec, extra = output_spec(self.cfg, stage)
             model = self._model if self._model is not None else build_model(self.cfg, model_name(self.cfg, stage))
-            settings = ModelSettings(max_tokens=self.cfg.max_tokens, temperature=self.cfg.temperature,
-                                     timeout=self.cfg.timeout_s, max_retries=0)  # tenacity owns retries
+            settings = ModelSettings(
+                max_tokens=self.cfg.max_tokens,
+                temperature=self.cfg.temperature,
+                timeout=self.cfg.timeout_s,
+                max_retries=0,
+            )  # tenacity owns retries
             if extra:
                 settings["extra_body"] = extra
             agent: Agent[StageDeps, Any] = Agent(
-                model, output_type=spec, instructions=prompt.instructions, deps_type=StageDeps,
-                retries={"output": self.cfg.output_retries}, name=f"crosscheck-{stage}",
+                model,
+                output_type=spec,
+                instructions=prompt.instructions,
+                deps_type=StageDeps,
+                retries={"output": self.cfg.output_retries},
+                name=f"crosscheck-{stage}",
             )
             agent.output_validator(VALIDATORS[stage])
             self._agents[stage] = (agent, settings)
@@ -453,9 +471,12 @@ class LLMRunner:
             wait=WaitRetryAfter(self.backoff_s, self.max_wait_s),
             stop=stop_after_attempt(self.cfg.transport_retries + 1) | stop_after_delay(self.retry_budget_s),
             reraise=True,
-            before_sleep=lambda s: log.info("llm %s: transient error (%s), retry %d", stage,
-                                            type(s.outcome.exception()).__name__ if s.outcome else "?",
-                                            s.attempt_number),
+            before_sleep=lambda s: log.info(
+                "llm %s: transient error (%s), retry %d",
+                stage,
+                type(s.outcome.exception()).__name__ if s.outcome else "?",
+                s.attempt_number,
+            ),
         )
         for attempt in retrying:
             with attempt:
@@ -483,16 +504,19 @@ class LLMRunner:
             self._warn(stage, exc)
             result, fallback = offline_once(), True
         return result, LLMUsage(
-            provider=self.cfg.provider, model=self.model_label(stage), calls=usage.requests,
-            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, fallback=fallback,
+            provider=self.cfg.provider,
+            model=self.model_label(stage),
+            calls=usage.requests,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            fallback=fallback,
         )
 
     def _warn(self, stage: str, exc: BaseException) -> None:
         kind = f"{stage}:{type(exc).__name__}"
         if kind not in self._warned:
             self._warned.add(kind)
-            log.warning("llm %s failed (%s: %s); using the offline result", stage, type(exc).__name__,
-                        str(exc)[:200])
+            log.warning("llm %s failed (%s: %s); using the offline result", stage, type(exc).__name__, str(exc)[:200])
 
     # --- stages
     def _decompose(self, claim: str, offline: Callable[[], list[str]], usage: RunUsage) -> list[str]:
@@ -503,34 +527,45 @@ class LLMRunner:
         parts = [p.strip() for p in out.subclaims if p.strip()]
         return parts or offline()
 
-    def _cross_check(self, check: ClaimCheck, offline: Callable[[], list[SourceStance]],
-                     usage: RunUsage) -> list[SourceStance]:
+    def _cross_check(
+        self, check: ClaimCheck, offline: Callable[[], list[SourceStance]], usage: RunUsage
+    ) -> list[SourceStance]:
         rules = offline()
         if not check.evidence:
             return rules
         ids = number_evidence(check.evidence)
         by_doc = {s.doc_id: s for s in rules}
         prompt = load_prompt("cross_check").render(
-            claim=_esc(check.text), claim_features=_esc(feature_summary(check.features.get(check.text)) or "none"),
+            claim=_esc(check.text),
+            claim_features=_esc(feature_summary(check.features.get(check.text)) or "none"),
             sources=render_sources(ids, check.features, by_doc),
         )
         out: CrossCheckOutput = self.call("cross_check", prompt, StageDeps(claim=check.text, ids=ids), usage)
         return merge_stances(rules, out, ids)
 
-    def _verdict(self, payload: tuple[ClaimCheck, Verdict], offline: Callable[[], Verdict],
-                 usage: RunUsage) -> Verdict:
+    def _verdict(self, payload: tuple[ClaimCheck, Verdict], offline: Callable[[], Verdict], usage: RunUsage) -> Verdict:
         check, verdict = payload
         if not any(s.stance != "neutral" for s in verdict.sources):
             return offline()  # nothing addresses the claim: the abstention needs no prose
         ids = {f"E{i + 1}": Evidence(sentence=_as_sentence(c)) for i, c in enumerate(verdict.citations)}
         stance_of = {s.doc_id: s.stance for s in verdict.sources}
         draft = verdict.rationale
-        sources = "\n".join(
-            f'<evidence id="{eid}" doc="{_esc(ev.sentence.doc_id)}" stance="{stance_of.get(ev.sentence.doc_id, "")}">'
-            f"{_esc(ev.sentence.text)}</evidence>" for eid, ev in ids.items()
-        ) or "(no quotes)"
-        prompt = load_prompt("verdict").render(claim=_esc(check.text), label=verdict.label,
-                                               confidence=verdict.confidence, draft=_esc(draft), sources=sources)
+        sources = (
+            "\n".join(
+                f'<evidence id="{eid}" doc="{_esc(ev.sentence.doc_id)}" '
+                f'stance="{stance_of.get(ev.sentence.doc_id, "")}">'
+                f"{_esc(ev.sentence.text)}</evidence>"
+                for eid, ev in ids.items()
+            )
+            or "(no quotes)"
+        )
+        prompt = load_prompt("verdict").render(
+            claim=_esc(check.text),
+            label=verdict.label,
+            confidence=verdict.confidence,
+            draft=_esc(draft),
+            sources=sources,
+        )
         out: Rationale = self.call("verdict", prompt, StageDeps(claim=check.text, ids=ids), usage)
         text = ID_REF.sub(lambda m: f"[{ids[m.group(1)].sentence.doc_id}]", out.rationale)
         return verdict.model_copy(update={"rationale": text.strip()})
@@ -568,14 +603,18 @@ def merge_stances(rules: list[SourceStance], out: CrossCheckOutput, ids: dict[st
             merged.append(rule)
             continue
         if rule.stance == "refutes" and HARD_FACT.match(rule.reason) and j.stance != "refutes":
-            merged.append(rule.model_copy(update={
-                "reason": f"{rule.reason} (the model said {j.stance}; the rule check on this fact is kept)"}))
+            merged.append(
+                rule.model_copy(
+                    update={"reason": f"{rule.reason} (the model said {j.stance}; the rule check on this fact is kept)"}
+                )
+            )
             continue
         cites = [ids[i].citation() for i in dict.fromkeys(j.evidence_ids)]
         if j.stance == "neutral":
             cites = cites[:1] or rule.citations[:1]
-        merged.append(rule.model_copy(update={
-            "stance": j.stance, "reason": j.reason.strip() or rule.reason, "citations": cites}))
+        merged.append(
+            rule.model_copy(update={"stance": j.stance, "reason": j.reason.strip() or rule.reason, "citations": cites})
+        )
     merged.sort(key=lambda s: ({"supports": 0, "refutes": 1, "neutral": 2}[s.stance], s.doc_id))
     return merged
 

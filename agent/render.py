@@ -10,8 +10,12 @@ from rich.text import Text
 
 from agent.schemas import ClaimRecord
 
-LABEL_STYLE = {"SUPPORTED": "bold green", "REFUTED": "bold red", "CONFLICTING": "bold yellow",
-               "NOT_ENOUGH_INFO": "bold blue"}
+LABEL_STYLE = {
+    "SUPPORTED": "bold green",
+    "REFUTED": "bold red",
+    "CONFLICTING": "bold yellow",
+    "NOT_ENOUGH_INFO": "bold blue",
+}
 STANCE_STYLE = {"supports": "green", "refutes": "red", "neutral": "dim"}
 
 
@@ -29,8 +33,12 @@ def stance_table(record: ClaimRecord, show_neutral: bool = True) -> Table:
         if quote:
             body.append(f"“{quote}”\n")
         body.append(s.reason, style="italic dim")
-        table.add_row(f"{escape(s.title or s.doc_id)}\n[dim]{s.doc_id}[/]", s.date or "—",
-                      f"[{STANCE_STYLE[s.stance]}]{s.stance}[/]", body)
+        table.add_row(
+            f"{escape(s.title or s.doc_id)}\n[dim]{s.doc_id}[/]",
+            s.date or "—",
+            f"[{STANCE_STYLE[s.stance]}]{s.stance}[/]",
+            body,
+        )
     return table
 
 

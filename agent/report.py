@@ -12,8 +12,13 @@ from typing import Any
 from agent.schemas import LABELS
 
 ERROR = "ERROR"
-COLORS = {"SUPPORTED": "#1a7f37", "REFUTED": "#cf222e", "CONFLICTING": "#bf8700", "NOT_ENOUGH_INFO": "#0969da",
-          ERROR: "#6e7781"}
+COLORS = {
+    "SUPPORTED": "#1a7f37",
+    "REFUTED": "#cf222e",
+    "CONFLICTING": "#bf8700",
+    "NOT_ENOUGH_INFO": "#0969da",
+    ERROR: "#6e7781",
+}
 STANCE_COLORS = {"supports": "#1a7f37", "refutes": "#cf222e", "neutral": "#6e7781"}
 
 
@@ -40,11 +45,17 @@ def to_csv(records: list[dict[str, Any]]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["id", "claim", "label", "confidence", "sources_for", "sources_against", "error"])
     for r in records:
-        w.writerow([
-            r.get("id", ""), r.get("claim", ""), r.get("label", ""),
-            "" if "confidence" not in r else f"{r['confidence']:.2f}",
-            ";".join(_by_stance(r, "supports")), ";".join(_by_stance(r, "refutes")), r.get("error", ""),
-        ])
+        w.writerow(
+            [
+                r.get("id", ""),
+                r.get("claim", ""),
+                r.get("label", ""),
+                "" if "confidence" not in r else f"{r['confidence']:.2f}",
+                ";".join(_by_stance(r, "supports")),
+                ";".join(_by_stance(r, "refutes")),
+                r.get("error", ""),
+            ]
+        )
     return buf.getvalue()
 
 
@@ -70,8 +81,10 @@ def to_markdown(records: list[dict[str, Any]], title: str) -> str:
         lines += ["| source | date | stance | quote |", "|---|---|---|---|"]
         for s in r.get("sources", []):
             quote = s["citations"][0]["quote"] if s.get("citations") and s.get("stance") != "neutral" else ""
-            lines.append(f"| {_md(s.get('title') or s['doc_id'])} (`{s['doc_id']}`) | {s.get('date') or '—'} | "
-                         f"{s.get('stance')} | {_md(quote and '“' + quote + '”')} {_md(s.get('reason', ''))} |")
+            lines.append(
+                f"| {_md(s.get('title') or s['doc_id'])} (`{s['doc_id']}`) | {s.get('date') or '—'} | "
+                f"{s.get('stance')} | {_md(quote and '“' + quote + '”')} {_md(s.get('reason', ''))} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -113,27 +126,41 @@ def svg_chart(counts: dict[str, int]) -> str:
             f'<text x="{label_w + max(w, 1) + 6}" y="{y + 17}" font-size="13">{n} ({100 * n / total:.0f}%)</text>'
         )
     height = len(counts) * (bar_h + 8)
-    return (f'<svg id="chart" role="img" aria-label="label distribution" xmlns="http://www.w3.org/2000/svg" '
-            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{"".join(rows)}</svg>')
+    return (
+        f'<svg id="chart" role="img" aria-label="label distribution" xmlns="http://www.w3.org/2000/svg" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{"".join(rows)}</svg>'
+    )
 
 
 def _card(r: dict[str, Any]) -> str:
     label = label_of(r)
     rid = escape(str(r.get("id", "")))
-    head = f'<article class="card" id="claim-{rid}" data-id="{rid}" data-label="{label}" ' \
-           f'style="border-left-color:{COLORS.get(label, "#888")}">'
+    head = (
+        f'<article class="card" id="claim-{rid}" data-id="{rid}" data-label="{label}" '
+        f'style="border-left-color:{COLORS.get(label, "#888")}">'
+    )
     if "error" in r:
-        return (f'{head}<h2>{_badge(label)} <code>{rid}</code> line {escape(str(r.get("line")))}</h2>'
-                f'<p class="error">{escape(str(r["error"]))}</p></article>')
-    parts = [f'{head}<h2>{_badge(label)} <code>{rid}</code> {escape(r.get("claim", ""))}</h2>',
-             f'<p>confidence {r.get("confidence", 0):.2f} — {escape(r.get("rationale", ""))}</p>']
+        return (
+            f"{head}<h2>{_badge(label)} <code>{rid}</code> line {escape(str(r.get('line')))}</h2>"
+            f'<p class="error">{escape(str(r["error"]))}</p></article>'
+        )
+    parts = [
+        f"{head}<h2>{_badge(label)} <code>{rid}</code> {escape(r.get('claim', ''))}</h2>",
+        f"<p>confidence {r.get('confidence', 0):.2f} — {escape(r.get('rationale', ''))}</p>",
+    ]
     if r.get("subclaims"):
-        parts.append('<ul class="sub">' + "".join(
-            f"<li>{_badge(s['label'])} {escape(s['claim'])}</li>" for s in r["subclaims"]) + "</ul>")
+        parts.append(
+            '<ul class="sub">'
+            + "".join(f"<li>{_badge(s['label'])} {escape(s['claim'])}</li>" for s in r["subclaims"])
+            + "</ul>"
+        )
     rows = []
     for s in r.get("sources", []):
-        quotes = "".join(f"<blockquote>“{escape(c['quote'])}”</blockquote>"
-                         for c in s.get("citations", [])[:2]) if s.get("stance") != "neutral" else ""
+        quotes = (
+            "".join(f"<blockquote>“{escape(c['quote'])}”</blockquote>" for c in s.get("citations", [])[:2])
+            if s.get("stance") != "neutral"
+            else ""
+        )
         stance = s.get("stance", "neutral")
         rows.append(
             f"<tr><td>{escape(s.get('title') or s['doc_id'])}<br><code>{escape(s['doc_id'])}</code></td>"
@@ -142,16 +169,20 @@ def _card(r: dict[str, Any]) -> str:
             f'<td>{quotes}<span class="reason">{escape(s.get("reason", ""))}</span></td></tr>'
         )
     if rows:
-        parts.append('<table class="stances"><thead><tr><th style="width:28%">source</th><th>date</th>'
-                     '<th>stance</th><th>quote / reason</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+        parts.append(
+            '<table class="stances"><thead><tr><th style="width:28%">source</th><th>date</th>'
+            "<th>stance</th><th>quote / reason</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        )
     parts.append("</article>")
     return "".join(parts)
 
 
 def to_html(records: list[dict[str, Any]], title: str) -> str:
     counts = label_counts(records)
-    boxes = "".join(f'<div class="count" data-label="{k}" style="background:{COLORS[k]}"><b>{v}</b>{k}</div>'
-                    for k, v in counts.items())
+    boxes = "".join(
+        f'<div class="count" data-label="{k}" style="background:{COLORS[k]}"><b>{v}</b>{k}</div>'
+        for k, v in counts.items()
+    )
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{escape(title)}</title>'

@@ -136,9 +136,7 @@ class VectorStore:
 
     @cached_property
     def chunks(self) -> Collection:
-        return self.client.get_or_create_collection(
-            self.settings.store.collection, metadata={"hnsw:space": "cosine"}
-        )
+        return self.client.get_or_create_collection(self.settings.store.collection, metadata={"hnsw:space": "cosine"})
 
     @cached_property
     def docs(self) -> Collection:
@@ -175,8 +173,13 @@ class VectorStore:
                 embeddings=vectors[i : i + len(part)],
                 documents=[c.text for c in part],
                 metadatas=[
-                    {"doc_id": c.doc_id, "ordinal": c.ordinal, "start": c.start, "end": c.end,
-                     "sentences": json.dumps(c.sentences)}
+                    {
+                        "doc_id": c.doc_id,
+                        "ordinal": c.ordinal,
+                        "start": c.start,
+                        "end": c.end,
+                        "sentences": json.dumps(c.sentences),
+                    }
                     for c in part
                 ],
             )
@@ -239,9 +242,7 @@ class VectorStore:
             n = len(got["ids"])
             yield got["ids"], got.get("metadatas") or [None] * n, got.get("documents") or [None] * n
 
-    def query(
-        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
-    ) -> list[tuple[str, float]]:
+    def query(self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity), best first, optionally restricted to some documents."""
         n = min(k, self.count())
         if n == 0:
@@ -253,6 +254,12 @@ class VectorStore:
 
 def sentences_of(chunk: Chunk) -> list[Sentence]:
     return [
-        Sentence(doc_id=chunk.doc_id, chunk_id=chunk.chunk_id, start=s, end=e, text=chunk.text[s - chunk.start : e - chunk.start])
+        Sentence(
+            doc_id=chunk.doc_id,
+            chunk_id=chunk.chunk_id,
+            start=s,
+            end=e,
+            text=chunk.text[s - chunk.start : e - chunk.start],
+        )
         for s, e in chunk.sentences
     ]

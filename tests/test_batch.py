@@ -65,20 +65,29 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def test_load_items_flags_bad_lines(tmp_path: Path) -> None:
     f = tmp_path / "in.jsonl"
-    f.write_text('{"id": "a", "claim": "x"}\n\n[1]\n{"claim": "  "}\n{"id": "a", "claim": "y"}\n{"claim": "' +
-                 "z" * 50 + '"}\n')
+    f.write_text(
+        '{"id": "a", "claim": "x"}\n\n[1]\n{"claim": "  "}\n{"id": "a", "claim": "y"}\n{"claim": "' + "z" * 50 + '"}\n'
+    )
     items = load_items(f, max_chars=40)
     assert [(i.line, i.id, bool(i.error)) for i in items] == [
-        (1, "a", False), (3, "3", True), (4, "4", True), (5, "a@5", True), (6, "6", True)]
+        (1, "a", False),
+        (3, "3", True),
+        (4, "4", True),
+        (5, "a@5", True),
+        (6, "6", True),
+    ]
     assert "duplicate" in items[3].error and "over the limit" in items[4].error
 
 
 def test_each_input_format(run_cli: Any, seeded: Path, tmp_path: Path) -> None:
     claims = [g["claim"] for g in GOLD[:3]]
     (tmp_path / "c.txt").write_text("\n".join(claims) + "\n")
-    (tmp_path / "c.jsonl").write_text("".join(
-        json.dumps({"id": g["id"], "claim": g["claim"], "label": g["label"], "tier": g["tier"]}) + "\n"
-        for g in GOLD[:3]))
+    (tmp_path / "c.jsonl").write_text(
+        "".join(
+            json.dumps({"id": g["id"], "claim": g["claim"], "label": g["label"], "tier": g["tier"]}) + "\n"
+            for g in GOLD[:3]
+        )
+    )
     with (tmp_path / "c.csv").open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "claim", "note"])
@@ -87,15 +96,26 @@ def test_each_input_format(run_cli: Any, seeded: Path, tmp_path: Path) -> None:
 
     out = {}
     for ext in ("txt", "jsonl", "csv"):
-        result = run_cli("--data-dir", seeded, "batch", tmp_path / f"c.{ext}", "-o", tmp_path / f"out-{ext}.jsonl",
-                         "--workers", "2")
+        result = run_cli(
+            "--data-dir", seeded, "batch", tmp_path / f"c.{ext}", "-o", tmp_path / f"out-{ext}.jsonl", "--workers", "2"
+        )
         assert result.exit_code == 0, result.output
         out[ext] = read_jsonl(tmp_path / f"out-{ext}.jsonl")
         assert [r["claim"] for r in out[ext]] == claims
         for r in out[ext]:
             assert r["label"] in ("SUPPORTED", "REFUTED", "CONFLICTING", "NOT_ENOUGH_INFO")
-            assert set(r) >= {"id", "claim", "label", "confidence", "rationale", "sources", "citations", "llm",
-                              "timing_ms", "subclaims"}
+            assert set(r) >= {
+                "id",
+                "claim",
+                "label",
+                "confidence",
+                "rationale",
+                "sources",
+                "citations",
+                "llm",
+                "timing_ms",
+                "subclaims",
+            }
     assert [r["id"] for r in out["txt"]] == ["1", "2", "3"]
     assert [r["id"] for r in out["jsonl"]] == [g["id"] for g in GOLD[:3]]
     assert out["jsonl"][0]["tier"] == GOLD[0]["tier"]  # extra fields carried through
@@ -114,14 +134,19 @@ def test_each_input_format(run_cli: Any, seeded: Path, tmp_path: Path) -> None:
 def test_broken_lines_get_error_records_in_place(run_cli: Any, seeded: Path, tmp_path: Path) -> None:
     good = GOLD[0]["claim"]
     f = tmp_path / "broken.jsonl"
-    f.write_text("\n".join([
-        json.dumps({"id": "ok1", "claim": good}),
-        '{"id": "bad", "claim": ',
-        json.dumps({"id": "empty", "claim": "   "}),
-        json.dumps({"id": "long", "claim": "x" * 5000}),
-        json.dumps({"id": "noclaim", "text": good}),
-        json.dumps({"id": "ok2", "claim": GOLD[1]["claim"]}),
-    ]) + "\n")
+    f.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "ok1", "claim": good}),
+                '{"id": "bad", "claim": ',
+                json.dumps({"id": "empty", "claim": "   "}),
+                json.dumps({"id": "long", "claim": "x" * 5000}),
+                json.dumps({"id": "noclaim", "text": good}),
+                json.dumps({"id": "ok2", "claim": GOLD[1]["claim"]}),
+            ]
+        )
+        + "\n"
+    )
     out = tmp_path / "out.jsonl"
     result = run_cli("--data-dir", seeded, "batch", f, "-o", out)
     assert result.exit_code == 1
@@ -139,9 +164,16 @@ def test_broken_lines_get_error_records_in_place(run_cli: Any, seeded: Path, tmp
     assert [("error" in r) for r in read_jsonl(tmp_path / "rows.jsonl")] == [False, True, True]
 
 
-@pytest.mark.parametrize("content,name", [(None, "missing.jsonl"), (b"\x00\x01\x02binary", "bin.txt"),
-                                          (b"\xff\xfe\xfa bad", "latin.csv"), (b"claim\n", "claims.xlsx"),
-                                          (b"text,id\nx,1\n", "nocol.csv")])
+@pytest.mark.parametrize(
+    "content,name",
+    [
+        (None, "missing.jsonl"),
+        (b"\x00\x01\x02binary", "bin.txt"),
+        (b"\xff\xfe\xfa bad", "latin.csv"),
+        (b"claim\n", "claims.xlsx"),
+        (b"text,id\nx,1\n", "nocol.csv"),
+    ],
+)
 def test_unreadable_file_exits_2(run_cli: Any, seeded: Path, tmp_path: Path, content: bytes | None, name: str) -> None:
     f = tmp_path / name
     if content is not None:
@@ -164,11 +196,19 @@ def test_kill_and_resume(run_cli: Any, seeded: Path, tmp_path: Path) -> None:
 
     out = tmp_path / "out.jsonl"
     partial = tmp_path / "out.jsonl.partial"
-    cmd = [str(Path(sys.executable).parent / "crosscheck"), "--data-dir", str(seeded), "batch", str(f), "-o", str(out),
-           "--workers", "1"]
+    cmd = [
+        str(Path(sys.executable).parent / "crosscheck"),
+        "--data-dir",
+        str(seeded),
+        "batch",
+        str(f),
+        "-o",
+        str(out),
+        "--workers",
+        "1",
+    ]
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 150
     while time.time() < deadline and proc.poll() is None:
         if partial.exists() and partial.read_text().count("\n") >= 5:
@@ -206,9 +246,19 @@ def test_html_report_renders_in_chromium(run_cli: Any, seeded: Path, tmp_path: P
     assert 'id="summary"' in text and "<svg" in text and text.count('class="card"') == 6
     assert "<script" not in text and "src=" not in text and "<link" not in text  # self-contained
 
-    base = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,2000"]
+    base = [
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,2000",
+    ]
     png = tmp_path / "shot.png"
     shot = subprocess.run([*base, f"--screenshot={png}", html.as_uri()], capture_output=True, timeout=90)
     assert shot.returncode == 0, shot.stderr.decode()[-2000:]

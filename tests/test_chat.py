@@ -16,11 +16,17 @@ from agent.chat import Session, classify, handle
 from agent.settings import PROJECT_ROOT
 
 
-@pytest.mark.parametrize("text,kind", [
-    ("Who was the letter addressed to?", "question"), ("how many accounts", "question"),
-    ("Did Alibaba deny it", "question"), ("and the February one?", "question"),
-    ("Alibaba denied the accusation.", "claim"), ("Anthropic says 25,000 accounts were used", "claim"),
-])
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("Who was the letter addressed to?", "question"),
+        ("how many accounts", "question"),
+        ("Did Alibaba deny it", "question"),
+        ("and the February one?", "question"),
+        ("Alibaba denied the accusation.", "claim"),
+        ("Anthropic says 25,000 accounts were used", "claim"),
+    ],
+)
 def test_classify(text: str, kind: str) -> None:
     assert classify(text) == kind
 
@@ -53,11 +59,24 @@ def test_answers_cite_exact_slices_and_follow_ups_use_context(seeded_services: A
 
 
 def test_repl_in_a_real_terminal(seeded_services: Any, tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm-256color",
-           "COLUMNS": "120", "LINES": "50", "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "TERM": "xterm-256color",
+        "COLUMNS": "120",
+        "LINES": "50",
+        "NO_COLOR": "1",
+    }
     exe = str(Path(sys.executable).parent / "crosscheck")
-    child = pexpect.spawn(exe, ["--data-dir", str(seeded_services.settings.data_dir), "chat"], env=env,
-                          encoding="utf-8", timeout=150, dimensions=(50, 120))
+    child = pexpect.spawn(
+        exe,
+        ["--data-dir", str(seeded_services.settings.data_dir), "chat"],
+        env=env,
+        encoding="utf-8",
+        timeout=150,
+        dimensions=(50, 120),
+    )
     child.logfile_read = (tmp_path / "tty.log").open("w")
     try:
         child.expect("crosscheck>")

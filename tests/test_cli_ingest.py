@@ -15,7 +15,9 @@ def test_ingest_and_sources_via_cli(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "empty.md").write_text("")
-    (bad / "corpus.jsonl").write_text('{"doc_id": "j1", "title": "J", "text": "Some article text about things."}\n{oops\n')
+    (bad / "corpus.jsonl").write_text(
+        '{"doc_id": "j1", "title": "J", "text": "Some article text about things."}\n{oops\n'
+    )
     data = ["--data-dir", str(tmp_path / "data")]
     result = runner.invoke(app, [*data, "ingest", str(SEEDS), str(bad)])
     assert result.exit_code == 1, result.output  # something was skipped

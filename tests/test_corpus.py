@@ -43,7 +43,10 @@ def test_seed_metadata() -> None:
     assert by_id["002_2a0152b85f9d3ae4"].title.startswith("Anthropic accuses Alibaba of largest known AI distillation")
     assert by_id["003_9be5edd4fc6ed721"].title.startswith("25,000 Fake Accounts, 28.8 Million Hits on Claude")
     # the section label "Inteligencia Artificial" is not a headline
-    assert by_id["004_eb269963b8a04d98"].title == "Anthropic accuses Alibaba of the largest distillation campaign against Claude"
+    assert (
+        by_id["004_eb269963b8a04d98"].title
+        == "Anthropic accuses Alibaba of the largest distillation campaign against Claude"
+    )
     assert by_id["004_eb269963b8a04d98"].date == "2026-06-25"
 
 
@@ -114,10 +117,13 @@ def test_html_loader_strips_markup_and_reads_meta() -> None:
 def test_jsonl_corpora_and_bad_lines(tmp_path: Path) -> None:
     f = tmp_path / "corpus.jsonl"
     f.write_text(
-        json.dumps({"doc_id": 7, "title": "Sci", "abstract": ["First sentence here.", "Second one, too."]}) + "\n"
+        json.dumps({"doc_id": 7, "title": "Sci", "abstract": ["First sentence here.", "Second one, too."]})
+        + "\n"
         + "{not json\n"
-        + json.dumps({"doc_id": "n1", "title": "News", "text": "Plain text body of the article."}) + "\n"
-        + json.dumps({"title": "no id"}) + "\n"
+        + json.dumps({"doc_id": "n1", "title": "News", "text": "Plain text body of the article."})
+        + "\n"
+        + json.dumps({"title": "no id"})
+        + "\n"
     )
     docs, errors = _docs(f)
     assert [d.doc_id for d in docs] == ["7", "n1"]
@@ -133,8 +139,14 @@ def test_bad_files_are_named_and_skipped(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text("A good headline for the test\nSome body text that is long enough.\n")
     empty_dir = tmp_path / "nothing"
     empty_dir.mkdir()
-    docs, errors = _docs(tmp_path / "empty.txt", tmp_path / "binary.txt", tmp_path / "latin1.txt",
-                         tmp_path / "good.txt", empty_dir, tmp_path / "missing.txt")
+    docs, errors = _docs(
+        tmp_path / "empty.txt",
+        tmp_path / "binary.txt",
+        tmp_path / "latin1.txt",
+        tmp_path / "good.txt",
+        empty_dir,
+        tmp_path / "missing.txt",
+    )
     assert [d.doc_id for d in docs] == ["good"]
     messages = {Path(e.path).name: e.message for e in errors}
     assert messages["empty.txt"] == "empty file"

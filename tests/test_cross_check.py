@@ -26,7 +26,9 @@ def test_numbers_by_unit_with_tolerance_for_approximations() -> None:
 
 
 def test_a_different_actor_does_not_decide_numbers() -> None:
-    feb = ev("f", "In February, DeepSeek, Moonshot AI and MiniMax used 24,000 fraudulent accounts for 16 million exchanges.")
+    feb = ev(
+        "f", "In February, DeepSeek, Moonshot AI and MiniMax used 24,000 fraudulent accounts for 16 million exchanges."
+    )
     assert stances("Alibaba-linked operators used 24,000 fraudulent accounts.", feb) == {"f": "neutral"}
 
 
@@ -47,8 +49,11 @@ def test_response_types_denial_versus_no_comment() -> None:
     silent = ev("x", "Alibaba has not issued a public statement about the allegations.")
     hedged = ev("y", "Alibaba's response has not been made public yet, but it is expected to deny the allegations.")
     denial = ev("z", "Alibaba denies the allegations made by Anthropic.")
-    assert stances("Alibaba has denied the allegations.", silent, hedged, denial) == {"x": "refutes", "y": "refutes",
-                                                                                     "z": "supports"}
+    assert stances("Alibaba has denied the allegations.", silent, hedged, denial) == {
+        "x": "refutes",
+        "y": "refutes",
+        "z": "supports",
+    }
 
 
 def test_who_broke_the_story() -> None:
@@ -84,7 +89,9 @@ def test_aggregation_drops_citations_that_fail_the_slice_check() -> None:
 
 def test_compound_claims_split_and_combine() -> None:
     assert split_claim("Bloomberg broke the story, and the campaign used around 25,000 accounts.") == [
-        "Bloomberg broke the story.", "The campaign used around 25,000 accounts."]
+        "Bloomberg broke the story.",
+        "The campaign used around 25,000 accounts.",
+    ]
     assert len(split_claim("The letter went to Tim Scott and Elizabeth Warren.")) == 1
     sup, ref, nei = (aggregate([_stance("a", x)]) for x in ("supports", "refutes", "neutral"))
     assert combine([sup, sup])[0] == "SUPPORTED"
@@ -95,9 +102,13 @@ def test_compound_claims_split_and_combine() -> None:
 def test_negation_is_scoped_to_the_shared_words() -> None:
     s = ev("s", "The post does not publish the detection signatures or the specific account identifiers.")
     assert stances("Anthropic published its detection signatures and the specific account identifiers.", s) == {
-        "s": "refutes"}
-    idiom = ev("i", "This is not only a legal fight: Anthropic published its detection signatures and account identifiers.")
+        "s": "refutes"
+    }
+    idiom = ev(
+        "i", "This is not only a legal fight: Anthropic published its detection signatures and account identifiers."
+    )
     assert stances("Anthropic published its detection signatures and the specific account identifiers.", idiom) == {
-        "i": "supports"}
+        "i": "supports"
+    }
     declined = ev("d", "Reuters notes that Anthropic declined to provide the underlying account logs to Reuters.")
     assert stances("Anthropic provided the underlying account logs to Reuters.", declined) == {"d": "refutes"}

@@ -58,11 +58,18 @@ def test_retrieval_and_set_metrics() -> None:
 def test_scifact_official_scoring_matches_the_worked_example() -> None:
     from evals.scifact import score_official
 
-    gold = [{"id": 52, "evidence": {"11": [{"sentences": [0, 1], "label": "SUPPORT"},
-                                           {"sentences": [11], "label": "SUPPORT"}],
-                                    "15": [{"sentences": [4], "label": "SUPPORT"}]}}]
-    pred = {52: {"11": {"sentences": [1, 11, 13], "label": "SUPPORT"},
-                 "16": {"sentences": [18, 20], "label": "CONTRADICT"}}}
+    gold = [
+        {
+            "id": 52,
+            "evidence": {
+                "11": [{"sentences": [0, 1], "label": "SUPPORT"}, {"sentences": [11], "label": "SUPPORT"}],
+                "15": [{"sentences": [4], "label": "SUPPORT"}],
+            },
+        }
+    ]
+    pred = {
+        52: {"11": {"sentences": [1, 11, 13], "label": "SUPPORT"}, "16": {"sentences": [18, 20], "label": "CONTRADICT"}}
+    }
     s = score_official(gold, pred)
     assert s["abstract_label_rationale"]["f1"] == pytest.approx(0.5)
     assert s["sentence_selection_label"]["precision"] == pytest.approx(1 / 5)
@@ -99,8 +106,9 @@ def test_a_forged_quote_fails_the_gate(seeded_services: Services) -> None:
         return ClaimRecord(id=claim_id, claim=claim, label="SUPPORTED", confidence=0.9, rationale="x", citations=[c])
 
     cases = Dataset.from_jsonl(GOLD / "seed_claims.jsonl").claims()[:2]
-    summary = summarize_claims(run_claims(seeded_services, cases, verify=forger, with_ranking=False,
-                                          show_progress=False))
+    summary = summarize_claims(
+        run_claims(seeded_services, cases, verify=forger, with_ranking=False, show_progress=False)
+    )
     assert summary["invalid_citations"] == 2
     assert not gate(summary, None).ok
 
@@ -113,19 +121,41 @@ def _chromium() -> str:
     return exe
 
 
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROME_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def test_eval_command_writes_the_report_and_it_renders(seeded_services: Services, tmp_path: Path) -> None:
     report = tmp_path / "report"
     baseline = tmp_path / "baseline.json"
     baseline.write_text(json.dumps({"macro_f1": 0.0, "accuracy": 0.5}))
-    result = CliRunner().invoke(app, [
-        "--data-dir", str(seeded_services.settings.data_dir), "eval", "--limit", "4",
-        "--dataset", str(GOLD / "seed_claims.jsonl"), "--dataset", str(GOLD / "seed_questions.jsonl"),
-        "--report", str(report), "--baseline", str(baseline), "--gate",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "--data-dir",
+            str(seeded_services.settings.data_dir),
+            "eval",
+            "--limit",
+            "4",
+            "--dataset",
+            str(GOLD / "seed_claims.jsonl"),
+            "--dataset",
+            str(GOLD / "seed_questions.jsonl"),
+            "--report",
+            str(report),
+            "--baseline",
+            str(baseline),
+            "--gate",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "macro-F1" in result.output and "gate passed" in result.output and "baseline 0.500" in result.output
     for name in ("results.jsonl", "summary.json", "report.md", "report.html"):
@@ -139,11 +169,27 @@ def test_eval_command_writes_the_report_and_it_renders(seeded_services: Services
     exe = _chromium()
     html = (report / "report.html").resolve().as_uri()
     shot = tmp_path / "shot.png"
-    subprocess.run([exe, *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
-                    "--window-size=1200,2000", html], check=True, capture_output=True, timeout=90)
+    subprocess.run(
+        [
+            exe,
+            *CHROME_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,2000",
+            html,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
     assert shot.is_file() and shot.stat().st_size > 10_000
-    dom = subprocess.run([exe, *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", html],
-                         check=True, capture_output=True, text=True, timeout=90).stdout
+    dom = subprocess.run(
+        [exe, *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", html],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    ).stdout
     for plot in ("confusion", "per-label", "reliability"):
         assert f'id="{plot}"' in dom
     assert dom.count("<svg") >= 3 and "<rect" in dom

@@ -4,9 +4,15 @@ from agent.nodes.extract import extract_dates, extract_durations, extract_entiti
 
 
 def test_quantities_with_scale_words_and_approximations() -> None:
-    q = extract_quantities("over 28.8 million exchanges through almost 25,000 fraudulent accounts, 25K fake accounts, ~24,000 accounts")
-    assert [(x.value, x.unit[0] if x.unit[0] == "exchange" else x.unit[-1]) for x in q] == [(28_800_000, "exchange"), (25_000, "account"), (25_000, "account"),
-                                                  (24_000, "account")]
+    q = extract_quantities(
+        "over 28.8 million exchanges through almost 25,000 fraudulent accounts, 25K fake accounts, ~24,000 accounts"
+    )
+    assert [(x.value, x.unit[0] if x.unit[0] == "exchange" else x.unit[-1]) for x in q] == [
+        (28_800_000, "exchange"),
+        (25_000, "account"),
+        (25_000, "account"),
+        (24_000, "account"),
+    ]
     assert q[0].bound == "more" and q[1].bound == "less" and q[1].approx and q[3].approx
     assert not q[2].approx and q[2].bound is None
 
@@ -24,8 +30,12 @@ def test_durations() -> None:
 
 
 def test_dates_full_partial_and_propagated_years() -> None:
-    got = [(d.year, d.month, d.day) for d in extract_dates(
-        "from April 22 to June 5, 2026; between April and June 2025; on 2026-02-23; January 2026; 2026年6月28日")]
+    got = [
+        (d.year, d.month, d.day)
+        for d in extract_dates(
+            "from April 22 to June 5, 2026; between April and June 2025; on 2026-02-23; January 2026; 2026年6月28日"
+        )
+    ]
     assert (2026, 4, 22) in got and (2026, 6, 5) in got
     assert (2025, 4, None) in got and (2025, 6, None) in got
     assert (2026, 2, 23) in got and (2026, 1, None) in got and (2026, 6, 28) in got

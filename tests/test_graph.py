@@ -43,7 +43,9 @@ def test_records_are_well_formed_and_citations_are_exact(seeded_services: Servic
 
 
 def test_every_source_gets_a_view(seeded_services: Services) -> None:
-    record = verify_claim(seeded_services, "Operators tied to Alibaba's Qwen lab used about 25,000 fraudulent accounts.")
+    record = verify_claim(
+        seeded_services, "Operators tied to Alibaba's Qwen lab used about 25,000 fraudulent accounts."
+    )
     assert {s.doc_id for s in record.sources} == {p.stem for p in SEEDS.glob("*.txt")}
     assert record.label == "SUPPORTED"
     assert sum(s.stance == "supports" for s in record.sources) >= 2
@@ -56,7 +58,9 @@ def test_swapped_number_is_refuted_not_confused_with_february(seeded_services: S
 
 
 def test_unaddressed_claim_abstains(seeded_services: Services) -> None:
-    record = verify_claim(seeded_services, "The 2026 FIFA World Cup final is scheduled to be played at MetLife Stadium.")
+    record = verify_claim(
+        seeded_services, "The 2026 FIFA World Cup final is scheduled to be played at MetLife Stadium."
+    )
     assert record.label == "NOT_ENOUGH_INFO"
 
 

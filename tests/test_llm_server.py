@@ -56,9 +56,21 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "4096"],
-            stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}/v1"
     try:
@@ -82,22 +94,34 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
 
 
-def test_full_graph_against_llama_cpp(llama_server: str, seeded_services: Services,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_graph_against_llama_cpp(
+    llama_server: str, seeded_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pydantic_ai.models
 
     from agent.verify import verify_claim
 
     monkeypatch.setattr(pydantic_ai.models, "ALLOW_MODEL_REQUESTS", True)  # a local server, no network
 
-    llm = {"provider": "openai-compatible", "base_url": llama_server, "model": "smollm2",
-           "output_mode": "prompted-json", "max_tokens": 96, "timeout_s": 90,
-           "transport_retries": 0, "output_retries": 0}
+    llm = {
+        "provider": "openai-compatible",
+        "base_url": llama_server,
+        "model": "smollm2",
+        "output_mode": "prompted-json",
+        "max_tokens": 96,
+        "timeout_s": 90,
+        "transport_retries": 0,
+        "output_retries": 0,
+    }
     # Small evidence sets keep prompts short: the 135M model on 2 shared cores reads ~15-500 tokens/s.
     retrieval = seeded_services.settings.retrieval.model_copy(update={"max_docs": 3, "per_doc": 1})
     settings = Settings(data_dir=seeded_services.settings.data_dir, llm=llm, retrieval=retrieval)  # type: ignore[arg-type]
-    services = Services(settings=settings, store=seeded_services.store, embedder=seeded_services.embedder,
-                        extras={"index": seeded_services.index(), "idf": seeded_services.idf()})
+    services = Services(
+        settings=settings,
+        store=seeded_services.store,
+        embedder=seeded_services.embedder,
+        extras={"index": seeded_services.index(), "idf": seeded_services.idf()},
+    )
     runner = attach_llm(services)
     assert runner is not None
 

@@ -38,7 +38,10 @@ def test_ingest_seeds_twice_then_edit_one(services: Services, seeds_copy: Path) 
     assert (first.documents, first.new, first.changed, first.unchanged) == (5, 5, 0, 0)
     metas = {m.doc_id: m for m in services.store.documents()}
     assert len(metas) == 5
-    assert metas["004_eb269963b8a04d98"].title == "Anthropic accuses Alibaba of the largest distillation campaign against Claude"
+    assert (
+        metas["004_eb269963b8a04d98"].title
+        == "Anthropic accuses Alibaba of the largest distillation campaign against Claude"
+    )
     assert metas["001_530ad8e28140dcaf"].date == "2026-06-28"
     assert sum(m.chunks for m in metas.values()) == services.store.count() == first.chunks_written
     before = _check_store(services, seeds_copy)
@@ -50,8 +53,9 @@ def test_ingest_seeds_twice_then_edit_one(services: Services, seeds_copy: Path) 
     # edit one document: only its chunks change, none of its old chunks survive
     target = seeds_copy / "002_2a0152b85f9d3ae4.txt"
     text = target.read_text(encoding="utf-8")
-    target.write_text(text.split("Our assessment")[0] + "A short new closing paragraph written for the test.\n",
-                      encoding="utf-8")
+    target.write_text(
+        text.split("Our assessment")[0] + "A short new closing paragraph written for the test.\n", encoding="utf-8"
+    )
     third = ingest([seeds_copy], services.settings, services.store, services.embedder)
     assert (third.new, third.changed, third.unchanged) == (0, 1, 4)
     after = _check_store(services, seeds_copy)
@@ -85,7 +89,8 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     proc = subprocess.Popen(
         [exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

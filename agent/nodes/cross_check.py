@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agent.corpus import MONTHS as MONTH_WORDS
 from agent.nodes.extract import DateMention, Features, Quantity, entity_key, extract_features
 from agent.schemas import Evidence, SourceStance, Stance
-from agent.corpus import MONTHS as MONTH_WORDS
 from agent.text import stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
@@ -50,9 +50,7 @@ def _q_compatible(c: Quantity, s: Quantity) -> bool | None:
         if c.bound == "more" and not s.bound and not c.approx:
             return None  # "more than 25,000" vs "about 25,000": cannot tell
         return True
-    if c.bound == "more" and s.value > c.value or c.bound == "less" and s.value < c.value:
-        return True
-    return False
+    return c.bound == "more" and s.value > c.value or c.bound == "less" and s.value < c.value
 
 
 def _units_match(c: Quantity, s: Quantity) -> bool:
@@ -62,7 +60,9 @@ def _units_match(c: Quantity, s: Quantity) -> bool:
 
 
 def _date_cmp(c: DateMention, s: DateMention) -> bool | None:
-    common = [(a, b) for a, b in ((c.year, s.year), (c.month, s.month), (c.day, s.day)) if a is not None and b is not None]
+    common = [
+        (a, b) for a, b in ((c.year, s.year), (c.month, s.month), (c.day, s.day)) if a is not None and b is not None
+    ]
     if not common:
         return None
     if c.day is not None and s.day is None and c.month == s.month and c.year in (None, s.year):
@@ -89,13 +89,50 @@ def predicate_terms(f: Features) -> set[str]:
 
 
 # words that frame a statement rather than make it ("is described as", "to date", "is seen as")
-_FRAMING = {"describe", "date", "consider", "regard", "seen", "seem", "appear", "known", "among", "include",
-            "focus", "widely", "characteriz", "term", "deem", "view"}
+_FRAMING = {
+    "describe",
+    "date",
+    "consider",
+    "regard",
+    "seen",
+    "seem",
+    "appear",
+    "known",
+    "among",
+    "include",
+    "focus",
+    "widely",
+    "characteriz",
+    "term",
+    "deem",
+    "view",
+}
 
 
-_CALENDAR = {stem(m) for m in MONTH_WORDS} | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-                                               "nov", "dec", "spring", "summer", "autumn", "fall", "winter",
-                                               "year", "month", "week", "day", "date"}
+_CALENDAR = {stem(m) for m in MONTH_WORDS} | {
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "spring",
+    "summer",
+    "autumn",
+    "fall",
+    "winter",
+    "year",
+    "month",
+    "week",
+    "day",
+    "date",
+}
 
 
 def _nearest(items: list[Any], anchors: list[tuple[int, int]], max_gap: int = 60) -> list[Any]:
@@ -130,9 +167,35 @@ def _ents_match(a: str, b: str) -> bool:
     return bool(ka and kb) and (ka <= kb or kb <= ka)
 
 
-PAST_IRREGULAR = {"broke", "ran", "sent", "made", "went", "wrote", "took", "said", "told", "gave", "found", "began",
-                  "led", "won", "lost", "paid", "sold", "bought", "brought", "built", "stole", "struck", "hid", "met"}
-_SUBJECT = re.compile(r"((?:[A-Z][\w&.'’-]*\s+){0,3}[A-Z][\w&.'’-]*)(?:\s*(?:,|and|&)\s*([A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,3}))?\s+(?:first\s+|also\s+|has\s+|had\s+)?$")
+PAST_IRREGULAR = {
+    "broke",
+    "ran",
+    "sent",
+    "made",
+    "went",
+    "wrote",
+    "took",
+    "said",
+    "told",
+    "gave",
+    "found",
+    "began",
+    "led",
+    "won",
+    "lost",
+    "paid",
+    "sold",
+    "bought",
+    "brought",
+    "built",
+    "stole",
+    "struck",
+    "hid",
+    "met",
+}
+_SUBJECT = re.compile(
+    r"((?:[A-Z][\w&.'’-]*\s+){0,3}[A-Z][\w&.'’-]*)(?:\s*(?:,|and|&)\s*([A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*){0,3}))?\s+(?:first\s+|also\s+|has\s+|had\s+)?$"
+)
 
 
 def _subject_before(text: str, verb_stem: str, entities: list[str]) -> list[str]:
@@ -153,7 +216,9 @@ def _subject_before(text: str, verb_stem: str, entities: list[str]) -> list[str]
 def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
     """Does the sentence give the claim's verb a different subject? (Bloomberg vs Reuters broke the story)."""
     for ent in claim.entities:
-        m = re.search(re.escape(ent) + r"(?:'s)?\s+(?:was\s+|were\s+|has\s+|had\s+|first\s+|also\s+)?([a-z][a-z'-]+)", claim.text)
+        m = re.search(
+            re.escape(ent) + r"(?:'s)?\s+(?:was\s+|were\s+|has\s+|had\s+|first\s+|also\s+)?([a-z][a-z'-]+)", claim.text
+        )
         if not m:
             continue
         word = m.group(1)
@@ -169,9 +234,12 @@ def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
     return None, ""
 
 
-_NEG_CUE = re.compile(r"\b(not|no|never|nothing|none|neither|nor|without|cannot|rather than|instead of|"
-                      r"far from|yet to|declined to|refused to|failed to|[a-z]+n't)\b(?!\s+(only|just|merely|the first|"
-                      r"the only|alone|least)\b)", re.I)
+_NEG_CUE = re.compile(
+    r"\b(not|no|never|nothing|none|neither|nor|without|cannot|rather than|instead of|"
+    r"far from|yet to|declined to|refused to|failed to|[a-z]+n't)\b(?!\s+(only|just|merely|the first|"
+    r"the only|alone|least)\b)",
+    re.I,
+)
 
 
 def _negated_near(text: str, terms: set[str], window: int = 6) -> bool:
@@ -269,7 +337,9 @@ def sentence_signal(
             refutes.append((0.8, conflicts[f"t{i}"]))
 
     # dates: compare with the date written nearest to the claim's own words
-    exact = [d for d in claim.dates if any(_date_cmp(d, ds) and ds.granularity() >= d.granularity() for ds in sent.dates)]
+    exact = [
+        d for d in claim.dates if any(_date_cmp(d, ds) and ds.granularity() >= d.granularity() for ds in sent.dates)
+    ]
     if len(claim.dates) >= 2 and len(exact) == len(claim.dates) and not other_subject:
         support_slots += len(exact)  # a range or list of dates, all stated
         matched.update(f"d{i}" for i in range(len(claim.dates)))
@@ -279,7 +349,9 @@ def sentence_signal(
         for i, dc in enumerate(claim.dates):
             results = [(_date_cmp(dc, ds), ds) for ds in sent.dates]
             near_results = [(r, ds) for r, ds in results if ds in near]
-            if any(r for r, _ in results) and (any(r for r, _ in near_results) or not any(r is False for r, _ in near_results)):
+            if any(r for r, _ in results) and (
+                any(r for r, _ in near_results) or not any(r is False for r, _ in near_results)
+            ):
                 support_slots += 1
                 matched.add(f"d{i}")
             elif any(r is False for r, _ in near_results):
@@ -291,7 +363,11 @@ def sentence_signal(
     actor = claim.entities[0] if claim.entities else None
     if claim.responses and sent.responses and (actor is None or actor not in missing):
         sent_resp = set(sent.responses)
-        if sent.hedged and "deny" in sent_resp and re.search(r"(expected|likely|may|might|could)\s+(to\s+)?(deny|reject)", text, re.I):
+        if (
+            sent.hedged
+            and "deny" in sent_resp
+            and re.search(r"(expected|likely|may|might|could)\s+(to\s+)?(deny|reject)", text, re.I)
+        ):
             sent_resp.discard("deny")
         if sent_resp & set(claim.responses):
             support_slots += 1 if len(sent_resp) == 1 else 0
@@ -319,9 +395,14 @@ def sentence_signal(
 
     # polarity: the same statement, negated in one and not the other (negation scoped to the shared words)
     shared = pterms & sent.terms
-    if pcov >= 0.6 and shared and not claim.responses and not sent.responses:
-        if _negated_near(claim.text, shared) != _negated_near(text, shared):
-            return Signal("refutes", 0.6 * pcov, "the source states the opposite (negation)", ev)
+    if (
+        pcov >= 0.6
+        and shared
+        and not claim.responses
+        and not sent.responses
+        and _negated_near(claim.text, shared) != _negated_near(text, shared)
+    ):
+        return Signal("refutes", 0.6 * pcov, "the source states the opposite (negation)", ev)
 
     quotes = _quoted(claim.text)
     if quotes:
@@ -359,7 +440,9 @@ def doc_stance(
     needs = needs or set()
     matched: set[str] = set().union(*(s.matched for s in signals)) if signals else set()
     sup = max((s for s in signals if s.stance == "supports"), key=lambda s: s.strength, default=None)
-    refs = [s for s in signals if s.stance == "refutes" and not ({k for k, _ in s.conflicts} <= matched and s.conflicts)]
+    refs = [
+        s for s in signals if s.stance == "refutes" and not ({k for k, _ in s.conflicts} <= matched and s.conflicts)
+    ]
     ref = max(refs, key=lambda s: s.strength, default=None)
     if ref and ref.strength >= refute_min and (not sup or ref.strength >= sup.strength * 0.9 or ref.conflicts):
         return "refutes", ref

@@ -31,8 +31,11 @@ def split_claim(claim: str) -> list[str]:
         left, right = text[pos : m.start()], text[m.end() :]
         if left.split() and right[:1].isupper() and left.split()[-1][:1].isupper() and "," not in m.group():
             continue  # a list of names: "DeepSeek, Moonshot AI and MiniMax"
-        if len(left.split()) >= 4 and len(right.split()) >= 3 and _VERBISH.search(left) and _VERBISH.search(
-            " ".join(right.split()[:6])
+        if (
+            len(left.split()) >= 4
+            and len(right.split()) >= 3
+            and _VERBISH.search(left)
+            and _VERBISH.search(" ".join(right.split()[:6]))
         ):
             pieces.append(left)
             pos = m.end()

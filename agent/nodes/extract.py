@@ -15,20 +15,88 @@ from agent.corpus import MONTHS
 from agent.text import STOPWORDS, content_terms, stem
 
 SCALE = {
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "mio": 1e6,
-    "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "mio": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
 }
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "a dozen": 12, "dozen": 12, "a hundred": 100, "hundred": 100, "a few": 3, "several": 3,
-    "half a": 0.5, "a couple of": 2, "a": 1, "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "a dozen": 12,
+    "dozen": 12,
+    "a hundred": 100,
+    "hundred": 100,
+    "a few": 3,
+    "several": 3,
+    "half a": 0.5,
+    "a couple of": 2,
+    "a": 1,
+    "an": 1,
 }
-UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30.4, "months": 30.4, "year": 365, "years": 365,
-             "hour": 1 / 24, "hours": 1 / 24}
-APPROX_CUES = ("about", "around", "approximately", "roughly", "nearly", "almost", "some", "~", "circa", "close to",
-               "an estimated", "estimated", "just under", "just over", "approx", "upwards of")
-MORE_CUES = ("more than", "over", "at least", "upwards of", "in excess of", "exceeding", "above", "north of", "just over")
+UNIT_DAYS = {
+    "day": 1,
+    "days": 1,
+    "week": 7,
+    "weeks": 7,
+    "month": 30.4,
+    "months": 30.4,
+    "year": 365,
+    "years": 365,
+    "hour": 1 / 24,
+    "hours": 1 / 24,
+}
+APPROX_CUES = (
+    "about",
+    "around",
+    "approximately",
+    "roughly",
+    "nearly",
+    "almost",
+    "some",
+    "~",
+    "circa",
+    "close to",
+    "an estimated",
+    "estimated",
+    "just under",
+    "just over",
+    "approx",
+    "upwards of",
+)
+MORE_CUES = (
+    "more than",
+    "over",
+    "at least",
+    "upwards of",
+    "in excess of",
+    "exceeding",
+    "above",
+    "north of",
+    "just over",
+)
 LESS_CUES = ("less than", "fewer than", "under", "below", "almost", "nearly", "just under", "up to", "at most")
 
 NEGATION = re.compile(
@@ -36,22 +104,29 @@ NEGATION = re.compile(
     r"has yet to|have yet to|had yet to|yet to|absent|lack|lacks|lacked)\b|n't\b",
     re.I,
 )
-HEDGE = re.compile(r"\b(expected to|likely to|may|might|could|would|possibly|perhaps|if|whether|reportedly plans?|"
-                   r"is set to|plans? to|aims? to|rumou?red|speculat\w*)\b", re.I)
+HEDGE = re.compile(
+    r"\b(expected to|likely to|may|might|could|would|possibly|perhaps|if|whether|reportedly plans?|"
+    r"is set to|plans? to|aims? to|rumou?red|speculat\w*)\b",
+    re.I,
+)
 ATTRIBUTION = re.compile(
     r"\b(?i:according to|as reported by|citing|per)\s+((?:the\s+)?[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)|"
     r"((?:the\s+)?[A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*)*)\s+(?:says?|said|reported|reports|claims?|claimed|told|"
     r"wrote|alleges?|alleged|notes?|noted|confirmed|stated)\b"
 )
 RESPONSE_CLASSES: dict[str, re.Pattern[str]] = {
-    "deny": re.compile(r"\b(den(y|ies|ied|ying|ial)|reject(s|ed)?|rebut(s|ted)?|refut(e|es|ed)|dismiss(es|ed)?|"
-                       r"disput(e|es|ed)|rebuttal|push(ed)? back)\b", re.I),
+    "deny": re.compile(
+        r"\b(den(y|ies|ied|ying|ial)|reject(s|ed)?|rebut(s|ted)?|refut(e|es|ed)|dismiss(es|ed)?|"
+        r"disput(e|es|ed)|rebuttal|push(ed)? back)\b",
+        re.I,
+    ),
     "no_response": re.compile(
         r"\b(declin(ed|es) to comment|did not (respond|reply|comment|return)|has not (yet )?(responded|commented|"
         r"issued|posted|returned|replied|made)|have not (yet )?(responded|commented)|not (yet )?(been )?made public|"
         r"no (public )?(statement|comment|response)|not respond(ed)?|silent|silence|without comment|"
         r"(did|does) not (immediately )?(respond|comment)|yet to (respond|comment)|not returned|unanswered|pending)\b",
-        re.I),
+        re.I,
+    ),
     "confirm": re.compile(r"\b(confirm(s|ed)?|admit(s|ted)?|acknowledg(e|es|ed)|conced(e|es|ed))\b", re.I),
 }
 
@@ -107,28 +182,126 @@ _SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|mn|bn|tn|mio|[kKmMb
 QUANTITY_RE = re.compile(r"(?P<pre>[~≈]|\$)?" + _NUM + _SCALE + r"(?P<plus>\+)?", re.I)
 _WORDNUM_RE = re.compile(
     r"\b(?P<w>" + "|".join(sorted((re.escape(k) for k in NUMBER_WORDS), key=len, reverse=True)) + r")\s+"
-    r"(?P<unit>days?|weeks?|months?|years?|hours?)\b", re.I)
+    r"(?P<unit>days?|weeks?|months?|years?|hours?)\b",
+    re.I,
+)
 _DURATION_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?)[\s-]*(?P<unit>days?|weeks?|months?|years?|hours?)\b", re.I)
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True)) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-_MONTH_IDX = {**MONTHS, "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-              "sept": 9, "oct": 10, "nov": 11, "dec": 12}
+_MONTH_IDX = {
+    **MONTHS,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 DATE_RES = [
     (re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"), "ymd"),
     (re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?"), "ymd"),
-    (re.compile(rf"\b(?P<M>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d{{2}})\b)?", re.I), "Mdy"),
-    (re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<M>{_MONTH})\b\.?(?:,?\s+(?P<y>(?:19|20)\d{{2}})\b)?", re.I), "dMy"),
+    (
+        re.compile(
+            rf"\b(?P<M>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d{{2}})\b)?", re.I
+        ),
+        "Mdy",
+    ),
+    (
+        re.compile(
+            rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<M>{_MONTH})\b\.?(?:,?\s+(?P<y>(?:19|20)\d{{2}})\b)?",
+            re.I,
+        ),
+        "dMy",
+    ),
     (re.compile(rf"\b(?P<M>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I), "My"),
-    (re.compile(rf"\b(?:in|since|until|by|early|late|mid|mid-|during|of|from|through|to|and|between|throughout|last|this|next)\s*-?\s*(?P<M>{'|'.join(MONTHS)})\b(?!\s+\d)", re.I), "M"),
+    (
+        re.compile(
+            rf"\b(?:in|since|until|by|early|late|mid|mid-|during|of|from|through|to|and|between|throughout|last|this|next)\s*-?\s*(?P<M>{'|'.join(MONTHS)})\b(?!\s+\d)",
+            re.I,
+        ),
+        "M",
+    ),
     (re.compile(r"(?<![\d,.$-])\b(?P<y>(?:19|20)\d{2})\b(?![\d%-]|[.,]\d)"), "y"),
 ]
-_ENTITY_RE = re.compile(r"\b(?:[A-Z][a-zA-Z0-9&'’.-]*[a-zA-Z0-9]|[A-Z])(?:\s+(?:of\s+|de\s+|the\s+)?(?:[A-Z][a-zA-Z0-9&'’.-]*[a-zA-Z0-9]|AI))*")
-_NOT_ENTITY = {w.capitalize() for w in STOPWORDS} | {m.capitalize() for m in _MONTH_IDX} | {
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "TL", "DR", "The", "A", "An",
-    "In", "On", "At", "As", "It", "Its", "This", "That", "These", "Those", "He", "She", "They", "We", "I", "You",
-    "What", "Why", "How", "Who", "When", "Where", "Here", "There", "If", "But", "And", "Or", "So", "Yet", "Not",
-    "Nearly", "Almost", "About", "Roughly", "Approximately", "Over", "More", "Less", "Some", "Both", "Each",
-    "Like", "Unlike", "While", "After", "Before", "Since", "Until", "During", "Between", "According", "Per",
-}
+_ENTITY_RE = re.compile(
+    r"\b(?:[A-Z][a-zA-Z0-9&'’.-]*[a-zA-Z0-9]|[A-Z])(?:\s+(?:of\s+|de\s+|the\s+)?(?:[A-Z][a-zA-Z0-9&'’.-]*[a-zA-Z0-9]|AI))*"
+)
+_NOT_ENTITY = (
+    {w.capitalize() for w in STOPWORDS}
+    | {m.capitalize() for m in _MONTH_IDX}
+    | {
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "TL",
+        "DR",
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "As",
+        "It",
+        "Its",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "He",
+        "She",
+        "They",
+        "We",
+        "I",
+        "You",
+        "What",
+        "Why",
+        "How",
+        "Who",
+        "When",
+        "Where",
+        "Here",
+        "There",
+        "If",
+        "But",
+        "And",
+        "Or",
+        "So",
+        "Yet",
+        "Not",
+        "Nearly",
+        "Almost",
+        "About",
+        "Roughly",
+        "Approximately",
+        "Over",
+        "More",
+        "Less",
+        "Some",
+        "Both",
+        "Each",
+        "Like",
+        "Unlike",
+        "While",
+        "After",
+        "Before",
+        "Since",
+        "Until",
+        "During",
+        "Between",
+        "According",
+        "Per",
+    }
+)
 
 
 def entity_key(name: str) -> str:
@@ -146,8 +319,27 @@ def _unit_after(text: str, end: int) -> list[str]:
     words = re.findall(r"[A-Za-z][A-Za-z'-]*", re.split(r"[,.;:()\[\]]", text[end : end + 60])[0])[:4]
     unit = []
     for w in words:
-        if w.lower() in ("and", "or", "in", "on", "at", "from", "to", "by", "over", "between", "during", "through",
-                         "via", "across", "with", "for", "than", "that", "which"):
+        if w.lower() in (
+            "and",
+            "or",
+            "in",
+            "on",
+            "at",
+            "from",
+            "to",
+            "by",
+            "over",
+            "between",
+            "during",
+            "through",
+            "via",
+            "across",
+            "with",
+            "for",
+            "than",
+            "that",
+            "which",
+        ):
             break
         if w.lower() not in STOPWORDS:
             unit.append(stem(w))
@@ -164,8 +356,12 @@ def extract_quantities(text: str) -> list[Quantity]:
         after = text[m.end() : m.end() + 1]
         if before in "-:/" and before or after in ("-", ":", "/") and re.match(r"\d", text[m.end() + 1 : m.end() + 2]):
             continue  # dates like 2026-06-24, times like 23:00
-        if not m.group("scale") and re.search(r"\b[A-Z][\w.-]*[ -]$", text[max(0, m.start() - 20) : m.start()]) and \
-                "," not in raw and float(raw) < 100:
+        if (
+            not m.group("scale")
+            and re.search(r"\b[A-Z][\w.-]*[ -]$", text[max(0, m.start() - 20) : m.start()])
+            and "," not in raw
+            and float(raw) < 100
+        ):
             continue  # part of a name: "Fable 5", "GPT-5.6", "Qwen 3"
         value = float(raw.replace(",", ""))
         scale = (m.group("scale") or "").lower()
@@ -182,10 +378,20 @@ def extract_quantities(text: str) -> list[Quantity]:
             bound = "more"
         elif _cue_before(text, m.start(), LESS_CUES):
             bound = "less"
-        relative = bool(re.match(r"\s+(?:\w+\s+){0,2}(more|fewer|less|greater|higher|lower)\b(?!\s+than\s+\d)", text[m.end() : m.end() + 40])
-                        or re.search(r"\b(each|per|average|averaging|times|double|half)\b", text[max(0, m.start() - 30) : m.end() + 40]))
-        out.append(Quantity(value=value, text=m.group(), unit=unit, approx=approx, bound=bound, relative=relative,
-                            start=m.start()))
+        relative = bool(
+            re.match(
+                r"\s+(?:\w+\s+){0,2}(more|fewer|less|greater|higher|lower)\b(?!\s+than\s+\d)",
+                text[m.end() : m.end() + 40],
+            )
+            or re.search(
+                r"\b(each|per|average|averaging|times|double|half)\b", text[max(0, m.start() - 30) : m.end() + 40]
+            )
+        )
+        out.append(
+            Quantity(
+                value=value, text=m.group(), unit=unit, approx=approx, bound=bound, relative=relative, start=m.start()
+            )
+        )
     return out
 
 
@@ -196,12 +402,24 @@ def extract_durations(text: str) -> list[Duration]:
     out = []
     for m in _DURATION_RE.finditer(text):
         n = float(m.group("num"))
-        out.append(Duration(days=n * UNIT_DAYS[m.group("unit").lower()], text=m.group(), start=m.start(),
-                            approx=_cue_before(text, m.start(), APPROX_CUES) or "~" in text[max(0, m.start() - 2) : m.start()]))
+        out.append(
+            Duration(
+                days=n * UNIT_DAYS[m.group("unit").lower()],
+                text=m.group(),
+                start=m.start(),
+                approx=_cue_before(text, m.start(), APPROX_CUES) or "~" in text[max(0, m.start() - 2) : m.start()],
+            )
+        )
     for m in _WORDNUM_RE.finditer(text):
         n = NUMBER_WORDS[m.group("w").lower()]
-        out.append(Duration(days=n * UNIT_DAYS[m.group("unit").lower()], text=m.group(), start=m.start(),
-                            approx=_cue_before(text, m.start(), APPROX_CUES)))
+        out.append(
+            Duration(
+                days=n * UNIT_DAYS[m.group("unit").lower()],
+                text=m.group(),
+                start=m.start(),
+                approx=_cue_before(text, m.start(), APPROX_CUES),
+            )
+        )
     return out
 
 

@@ -59,8 +59,12 @@ def retrieve(
         order = np.argsort(-score)[: cfg.per_doc * widen]
         for j in order:
             evidence.append(
-                Evidence(sentence=index.sentences[ids[j]], score=float(score[j]), dense=float(dense[j]),
-                         lexical=float(lex[j]))
+                Evidence(
+                    sentence=index.sentences[ids[j]],
+                    score=float(score[j]),
+                    dense=float(dense[j]),
+                    lexical=float(lex[j]),
+                )
             )
     return evidence
 

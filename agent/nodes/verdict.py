@@ -38,8 +38,11 @@ def aggregate(stances: list[SourceStance], valid: Callable[[Citation], bool] | N
         confidence = 0.5 + 0.1 * min(len(ref), 4)
     else:
         label = "NOT_ENOUGH_INFO"
-        rationale = "No source addresses the claim; abstaining." if not stances else (
-            f"{len(stances)} source(s) were searched but none states or contradicts the claim; abstaining.")
+        rationale = (
+            "No source addresses the claim; abstaining."
+            if not stances
+            else (f"{len(stances)} source(s) were searched but none states or contradicts the claim; abstaining.")
+        )
         confidence = 0.6
     cites: list[Citation] = []
     for s in sup + ref:
@@ -50,8 +53,9 @@ def aggregate(stances: list[SourceStance], valid: Callable[[Citation], bool] | N
                 log.error("bug: citation %s[%d:%d] is not a slice of its document; dropped", c.doc_id, c.start, c.end)
         if valid is not None:
             s.citations = [c for c in s.citations if valid(c)]
-    return Verdict(label=label, confidence=round(min(confidence, 0.95), 3), rationale=rationale, sources=stances,
-                   citations=cites)
+    return Verdict(
+        label=label, confidence=round(min(confidence, 0.95), 3), rationale=rationale, sources=stances, citations=cites
+    )
 
 
 def combine(parts: list[Verdict]) -> tuple[Label, float, str]:
