@@ -187,19 +187,19 @@ class VectorStore:
         for idx, c in enumerate(chunks):
             by_doc.setdefault(c.doc_id, []).append(idx)
         for i in range(0, len(docs), self.batch_size):
-            part = docs[i : i + self.batch_size]
+            dpart = docs[i : i + self.batch_size]
             doc_vecs = []
-            for d in part:
+            for d in dpart:
                 rows = vectors[by_doc.get(d.doc_id, [])]
                 v = rows.mean(axis=0) if len(rows) else np.zeros(vectors.shape[1] or 384, np.float32)
                 doc_vecs.append(v / (np.linalg.norm(v) or 1.0))
             self.docs.add(
-                ids=[d.doc_id for d in part],
+                ids=[d.doc_id for d in dpart],
                 embeddings=np.stack(doc_vecs),
-                documents=[d.text for d in part],
+                documents=[d.text for d in dpart],
                 metadatas=[
                     _clean({**d.meta.model_dump(exclude={"doc_id"}), "chunks": len(by_doc.get(d.doc_id, []))})
-                    for d in part
+                    for d in dpart
                 ],
             )
 

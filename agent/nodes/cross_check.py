@@ -325,15 +325,15 @@ def sentence_signal(
 
     # durations (also from date ranges: April 22 to June 5 = 44 days)
     sd = _durations_of(sent)
-    for i, dc in enumerate(_durations_of(claim)):
+    for i, du in enumerate(_durations_of(claim)):
         if not sd or other_subject or not focus:
             continue
-        tol = 0.2 if (dc[1] or any(a for _, a, _ in sd)) else 0.1
-        if any(abs(dc[0] - d) <= tol * max(dc[0], d) or abs(dc[0] - d) <= 3 for d, _, _ in sd):
+        tol = 0.2 if (du[1] or any(a for _, a, _ in sd)) else 0.1
+        if any(abs(du[0] - d) <= tol * max(du[0], d) or abs(du[0] - d) <= 3 for d, _, _ in sd):
             support_slots += 1
             matched.add(f"t{i}")
         else:
-            conflicts[f"t{i}"] = f"claim says {dc[2]}; source says {sd[0][2]}"
+            conflicts[f"t{i}"] = f"claim says {du[2]}; source says {sd[0][2]}"
             refutes.append((0.8, conflicts[f"t{i}"]))
 
     # dates: compare with the date written nearest to the claim's own words
@@ -388,7 +388,7 @@ def sentence_signal(
     if unheard and foreign and pcov >= 0.75 and not refutes and not claim.quantities and not claim.dates:
         refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(foreign[:3])}"))
 
-    slot_info = {"matched": frozenset(matched), "conflicts": tuple(conflicts.items())}
+    slot_info: dict[str, Any] = {"matched": frozenset(matched), "conflicts": tuple(conflicts.items())}
     if refutes:
         strength, why = max(refutes)
         return Signal("refutes", strength * min(1.0, 0.4 + cov), why, ev, -1 if conflicts else 0, **slot_info)
