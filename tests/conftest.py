@@ -70,3 +70,16 @@ def seeded_services(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
     report = ingest([SEEDS], services.settings, services.store, services.embedder)
     assert report.documents == 5 and not report.errors
     return services
+
+
+# headless Chromium as this machine runs it: no sandbox as root, no background network traffic
+CHROME_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]

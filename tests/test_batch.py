@@ -20,7 +20,7 @@ from agent import cli
 from agent.batch import load_items
 from agent.cli import app
 from agent.settings import PROJECT_ROOT
-from tests.conftest import SEEDS, make_services
+from tests.conftest import CHROME_FLAGS, SEEDS, make_services
 
 GOLD = [json.loads(line) for line in (PROJECT_ROOT / "evals/gold/seed_claims.jsonl").read_text().splitlines() if line]
 _SERVICES: dict[str, Any] = {}
@@ -248,14 +248,7 @@ def test_html_report_renders_in_chromium(run_cli: Any, seeded: Path, tmp_path: P
 
     base = [
         "chromium",
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROME_FLAGS,
         f"--user-data-dir={tmp_path / 'profile'}",
         "--window-size=1200,2000",
     ]

@@ -18,6 +18,7 @@ from evals import metrics as m
 from evals.dataset import Dataset
 from evals.report import gate
 from evals.runner import run_claims, summarize_claims
+from tests.conftest import CHROME_FLAGS
 
 GOLD = PROJECT_ROOT / "evals" / "gold"
 BASELINE = PROJECT_ROOT / "evals" / "baseline_summary.json"
@@ -119,18 +120,6 @@ def _chromium() -> str:
     if exe is None:
         pytest.skip("chromium is not installed (make setup installs it)")
     return exe
-
-
-CHROME_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def test_eval_command_writes_the_report_and_it_renders(seeded_services: Services, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agent.corpus import MONTH_ABBREVS
 from agent.corpus import MONTHS as MONTH_WORDS
 from agent.nodes.extract import DateMention, Features, Quantity, entity_key, extract_features
 from agent.schemas import Evidence, SourceStance, Stance
@@ -109,30 +110,22 @@ _FRAMING = {
 }
 
 
-_CALENDAR = {stem(m) for m in MONTH_WORDS} | {
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "spring",
-    "summer",
-    "autumn",
-    "fall",
-    "winter",
-    "year",
-    "month",
-    "week",
-    "day",
-    "date",
-}
+_CALENDAR = (
+    {stem(m) for m in MONTH_WORDS}
+    | set(MONTH_ABBREVS)
+    | {
+        "spring",
+        "summer",
+        "autumn",
+        "fall",
+        "winter",
+        "year",
+        "month",
+        "week",
+        "day",
+        "date",
+    }
+)
 
 
 def _nearest(items: list[Any], anchors: list[tuple[int, int]], max_gap: int = 60) -> list[Any]:

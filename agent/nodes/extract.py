@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.corpus import MONTHS
+from agent.corpus import MONTH_ABBREVS, MONTHS
 from agent.text import STOPWORDS, content_terms, stem
 
 SCALE = {
@@ -186,22 +186,8 @@ _WORDNUM_RE = re.compile(
     re.I,
 )
 _DURATION_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?)[\s-]*(?P<unit>days?|weeks?|months?|years?|hours?)\b", re.I)
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True)) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-_MONTH_IDX = {
-    **MONTHS,
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "sept": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
+_MONTH = "|".join(sorted([*MONTHS, *MONTH_ABBREVS], key=len, reverse=True))
+_MONTH_IDX = {**MONTHS, **MONTH_ABBREVS}
 DATE_RES = [
     (re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"), "ymd"),
     (re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?"), "ymd"),
