@@ -21,6 +21,7 @@ from agent.schemas import Evidence, SourceStance, Stance
 from agent.text import stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
+NOTABLE_IDF = 1.7  # a name in fewer than ~20% of sentences: not the corpus's omnipresent subject
 GENERIC_UNIT = {"claude", "ai", "model", "firm", "total", "more", "new", "than", "additional"}
 
 
@@ -245,8 +246,8 @@ def _negated_near(text: str, terms: set[str], window: int = 6) -> bool:
     return False
 
 
-def _is_rare(name: str, idf: dict[str, float]) -> bool:
-    return max((idf.get(w, 9.0) for w in entity_key(name).split()), default=0.0) >= RARE_IDF
+def _is_rare(name: str, idf: dict[str, float], threshold: float = 0.0) -> bool:
+    return max((idf.get(w, 9.0) for w in entity_key(name).split()), default=0.0) >= (threshold or RARE_IDF)
 
 
 def _quoted(text: str) -> list[str]:
@@ -290,7 +291,7 @@ def sentence_signal(
     missing = [e for e in claim_ents if not _mentions(text, e) and not any(_covers(e, s) for s in sent.entities)]
     foreign = [s for s in sent.entities if not any(_ents_match(s, e) for e in claim_ents)]
     rare_foreign = [f for f in foreign if _is_rare(f, idf)]
-    other_subject = any(_is_rare(m, idf) for m in missing) and bool(rare_foreign)
+    other_subject = any(_is_rare(m, idf, NOTABLE_IDF) for m in missing) and bool(rare_foreign)
     # a number or date can only contradict a sentence about the claim's own rare names (if it has any)
     rare = [e for e in claim_ents if _is_rare(e, idf)]
     focus = not rare or any(any(_ents_match(e, s) for s in sent.entities) for e in rare)
