@@ -112,3 +112,10 @@ def test_negation_is_scoped_to_the_shared_words() -> None:
     }
     declined = ev("d", "Reuters notes that Anthropic declined to provide the underlying account logs to Reuters.")
     assert stances("Anthropic provided the underlying account logs to Reuters.", declined) == {"d": "refutes"}
+
+
+def test_parts_differences_and_rates_of_a_figure_are_not_the_figure() -> None:
+    s = ev("s", "Earlier in 2026 DeepSeek, Moonshot and MiniMax used 24,000 accounts for 16 million exchanges.")
+    # the rules cannot compute shares or differences, so they abstain instead of matching the number
+    assert stances("MiniMax accounted for most of the 16 million exchanges.", s) == {"s": "neutral"}
+    assert stances("DeepSeek used about 1,000 more accounts than Moonshot.", s) == {"s": "neutral"}

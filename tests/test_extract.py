@@ -19,6 +19,7 @@ def test_quantities_with_scale_words_and_approximations() -> None:
 
 def test_years_times_and_relative_amounts_are_not_quantities() -> None:
     assert extract_quantities("In 2026, as of 2026-06-24 23:00 UTC, on June 10") == []
+    assert extract_quantities("most of the 16 million exchanges")[0].relative
     q = extract_quantities("about 1,000 more accounts than before; roughly 1,150 exchanges per account")
     assert all(x.relative for x in q)
 

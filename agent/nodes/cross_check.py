@@ -412,6 +412,8 @@ def sentence_signal(
         return weak
     if claim_slots(claim) and not matched:
         return None
+    if any(q.relative for q in claim.quantities):
+        return weak  # a difference, a rate or a part of a figure: needs arithmetic the rules do not do
     strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
     why = f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})"
     return Signal("supports", strength, why, ev, support_slots, **slot_info)

@@ -372,6 +372,12 @@ def extract_quantities(text: str) -> list[Quantity]:
             or re.search(
                 r"\b(each|per|average|averaging|times|double|half)\b", text[max(0, m.start() - 30) : m.end() + 40]
             )
+            # a part of a figure ("most of the 16 million") is not the figure
+            or re.search(
+                r"\b(most|majority|half|part|portion|share|fraction|third|quarter|bulk|all|none)\s+of\s+"
+                r"(the\s+|its\s+|their\s+|those\s+|these\s+)?[~≈$]?$",
+                text[max(0, m.start() - 30) : m.start()],
+            )
         )
         out.append(
             Quantity(
