@@ -119,3 +119,13 @@ def test_parts_differences_and_rates_of_a_figure_are_not_the_figure() -> None:
     # the rules cannot compute shares or differences, so they abstain instead of matching the number
     assert stances("MiniMax accounted for most of the 16 million exchanges.", s) == {"s": "neutral"}
     assert stances("DeepSeek used about 1,000 more accounts than Moonshot.", s) == {"s": "neutral"}
+
+
+def test_claim_initial_capitals_and_acronyms_name_the_same_people() -> None:
+    s = ev("s", "Nothing changes for legitimate Claude API or Claude Code users, the WSJ reported.")
+    texts = {"s": s.sentence.text}
+    got = cross_check("Legitimate Claude Code users are not directly affected.", [s], IDF, doc_texts=texts)
+    assert got[0].stance != "refutes"
+    from agent.nodes.cross_check import _mentions
+
+    assert _mentions(s.sentence.text, "Wall Street Journal") and not _mentions(s.sentence.text, "Wall Street")

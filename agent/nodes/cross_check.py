@@ -458,6 +458,7 @@ def cross_check(
     """One stance per document that contributed evidence, with the deciding sentences as citations."""
     features = features if features is not None else {}
     cf = features.get(claim) or extract_features(claim)
+    cf = _trim_leading_words(cf, list((doc_texts or {}).values()))
     by_doc: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_doc.setdefault(ev.sentence.doc_id, []).append(ev)
@@ -491,10 +492,30 @@ def cross_check(
     return out
 
 
+def _trim_leading_words(claim: Features, texts: list[str]) -> Features:
+    """A claim's first word is capitalised whatever it is: "News of Anthropic", "Legitimate Claude Code".
+    When no source uses the whole name but does use it without its leading word(s), keep the shorter name."""
+    if not texts or not claim.entities or not claim.text.startswith(claim.entities[0]):
+        return claim
+    words = claim.entities[0].split()
+    name = claim.entities[0]
+    while len(words) > 1 and not any(_mentions(t, name) for t in texts):
+        words = words[1:]
+        if words and words[0].lower() in ("of", "the", "for", "from"):
+            words = words[1:]
+        name = " ".join(words)
+    if not words or name == claim.entities[0] or not any(_mentions(t, name) for t in texts):
+        return claim
+    return claim.model_copy(update={"entities": [name, *claim.entities[1:]]})
+
+
 def _mentions(text: str, entity: str) -> bool:
-    """The name's words, in order and adjacent, anywhere in the text."""
+    """The name's words, in order and adjacent, anywhere in the text — or its acronym (WSJ)."""
     words = [re.escape(w) for w in re.split(r"[\s'’-]+", entity) if w and w.lower() not in ("s",)]
-    return bool(words) and re.search(r"\b" + r"(?:['’]s)?[\s-]+".join(words), text, re.I) is not None
+    if words and re.search(r"\b" + r"(?:['’]s)?[\s-]+".join(words), text, re.I):
+        return True
+    initials = "".join(w[0] for w in entity.split() if w[:1].isupper())
+    return len(initials) >= 3 and re.search(rf"\b{initials}\b", text) is not None
 
 
 def idf_table(index: Any) -> dict[str, float]:
