@@ -355,3 +355,15 @@ def tokens(text: str) -> list[str]:
 def content_terms(text: str) -> set[str]:
     """Content terms without numbers: what a sentence must share with a claim to be about it."""
     return {t for t in tokens(text) if not t[0].isdigit() and len(t) > 1}
+
+
+FIRST_TO_REPORT = re.compile(
+    r"\b(?:was|were|is|are)\s+(?:the\s+)?first\s+(?:outlets?\s+|ones?\s+)?to\s+(?:report|publish|reveal|break)\w*|"
+    r"\bfirst\s+(?:reported|published|revealed)\b",
+    re.I,
+)
+
+
+def news_idiom(text: str) -> str:
+    """How news says the same thing in other words: "X was first to report Y" → "X broke Y"."""
+    return FIRST_TO_REPORT.sub("broke", text)

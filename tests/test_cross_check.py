@@ -129,3 +129,9 @@ def test_claim_initial_capitals_and_acronyms_name_the_same_people() -> None:
     from agent.nodes.cross_check import _mentions
 
     assert _mentions(s.sentence.text, "Wall Street Journal") and not _mentions(s.sentence.text, "Wall Street")
+
+
+def test_first_to_report_is_breaking_the_story() -> None:
+    a = ev("a", "On June 24, Reuters and CNBC broke the story.")
+    b = ev("b", "Bloomberg broke it on June 24.")
+    assert stances("Reuters was first to report the news on June 24.", a, b) == {"a": "supports", "b": "refutes"}

@@ -18,7 +18,7 @@ from agent.corpus import MONTH_ABBREVS
 from agent.corpus import MONTHS as MONTH_WORDS
 from agent.nodes.extract import DateMention, Features, Quantity, entity_key, extract_features
 from agent.schemas import Evidence, SourceStance, Stance
-from agent.text import stem
+from agent.text import FIRST_TO_REPORT, news_idiom, stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
 NOTABLE_IDF = 1.7  # a name in fewer than ~20% of sentences: not the corpus's omnipresent subject
@@ -87,7 +87,10 @@ def predicate_terms(f: Features) -> set[str]:
     names: set[str] = set()
     for e in f.entities:
         names.update(entity_key(e).split())
-    return {t for t in f.terms if t not in names and t not in _CALENDAR and t not in _FRAMING}
+    terms = {t for t in f.terms if t not in names and t not in _CALENDAR and t not in _FRAMING}
+    if FIRST_TO_REPORT.search(f.text):
+        terms.add("break")  # "was first to report" = "broke the story"
+    return terms
 
 
 # words that frame a statement rather than make it ("is described as", "to date", "is seen as")
@@ -207,24 +210,32 @@ def _subject_before(text: str, verb_stem: str, entities: list[str]) -> list[str]
     return out
 
 
+_NAME = r"[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*"
+
+
 def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
-    """Does the sentence give the claim's verb a different subject? (Bloomberg vs Reuters broke the story)."""
+    """Does the sentence give the claim's verb a different subject? (Bloomberg vs Reuters broke the story).
+    "X was first to report" is how news says "X broke the story"."""
+    text = news_idiom(claim.text)
     for ent in claim.entities:
         m = re.search(
-            re.escape(ent) + r"(?:'s)?\s+(?:was\s+|were\s+|has\s+|had\s+|first\s+|also\s+)?([a-z][a-z'-]+)", claim.text
+            re.escape(ent)
+            + rf"(?:'s)?((?:\s*(?:,|and|&)\s*{_NAME})*)\s+(?:has\s+|had\s+|first\s+|also\s+)?([a-z][a-z'-]+)",
+            text,
         )
         if not m:
             continue
-        word = m.group(1)
+        word = m.group(2)
         if not (word.endswith("ed") or word in PAST_IRREGULAR):
             continue  # only a past-tense verb says who did what ("broke", "reported")
         verb = stem(word)
         subjects = _subject_before(sent.text, verb, sent.entities)
         if not subjects:
             continue
-        if any(_ents_match(ent, s) for s in subjects):
-            return True, f"source also says {ent} {m.group(1)}"
-        return False, f"claim says {ent} {m.group(1)}; source says {', '.join(subjects)} {m.group(1)}"
+        claimed = [ent, *re.findall(_NAME, m.group(1))]
+        if any(_ents_match(c, s) for c in claimed for s in subjects):
+            return True, f"source also says {', '.join(claimed)} {word}"
+        return False, f"claim says {', '.join(claimed)} {word}; source says {', '.join(subjects)} {word}"
     return None, ""
 
 
@@ -369,7 +380,7 @@ def sentence_signal(
             refutes.append((0.85, f"claim says {'/'.join(claim.responses)}; source says {'/'.join(sorted(sent_resp))}"))
 
     # who did it
-    if not claim.quantities and not claim.dates:
+    if not claim.quantities:
         role, why = _role_check(claim, sent)
         if role is True:
             support_slots += 1

@@ -11,6 +11,7 @@ from agent.index import SentenceIndex
 from agent.schemas import Evidence
 from agent.settings import RetrievalSettings
 from agent.store import Embedder, VectorStore
+from agent.text import news_idiom
 
 
 def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
@@ -32,6 +33,9 @@ def retrieve(
     """Best evidence sentences per candidate document, candidates chosen by fused dense+lexical rank."""
     if not index.sentences:
         return []
+    idiom = news_idiom(claim)
+    if idiom != claim:
+        claim = f"{claim} {idiom} the story"
     qvec = embedder.encode([claim])[0]
     k = cfg.k_chunks * widen
     dense_chunks = store.query(qvec, k)
