@@ -469,10 +469,11 @@ def cross_check(
     """One stance per document that contributed evidence, with the deciding sentences as citations."""
     features = features if features is not None else {}
     cf = features.get(claim) or extract_features(claim)
-    cf = _trim_leading_words(cf, list((doc_texts or {}).values()))
     by_doc: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_doc.setdefault(ev.sentence.doc_id, []).append(ev)
+    # only the retrieved documents' texts: a large corpus is not scanned per claim
+    cf = _trim_leading_words(cf, [doc_texts[d] for d in by_doc if doc_texts and d in doc_texts])
     out: list[SourceStance] = []
     for doc_id, evs in by_doc.items():
         signals = []
