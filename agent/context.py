@@ -37,11 +37,13 @@ class Services:
         return services
 
     # ---------------------------------------------------------------- shared, lazily built
-    def index(self) -> SentenceIndex:
-        """The sentence index over the store, rebuilt when the store changed since it was built."""
+    def index(self, refresh: bool = True) -> SentenceIndex:
+        """The sentence index over the store, rebuilt when the store changed since it was built.
+        `refresh=False` skips the store round trip when an index exists (nodes after retrieve, which
+        already checked it for this claim)."""
         with self._lock:
             idx = self.extras.get("index")
-            if idx is None or idx.version != self.store.count():
+            if idx is None or (refresh and idx.version != self.store.count()):
                 cache = self.extras.get("vector_cache")
                 if cache is None:
                     cache = self.extras["vector_cache"] = VectorCache(
@@ -53,7 +55,7 @@ class Services:
             return idx
 
     def idf(self) -> dict[str, float]:
-        idx = self.index()
+        idx = self.index(refresh=False)
         with self._lock:
             if "idf" not in self.extras:
                 from agent.nodes.cross_check import idf_table

@@ -68,29 +68,51 @@ def extract_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
     return {"checks": checks}
 
 
-@timed("cross_check")
-def cross_check_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
-    index = ctx.index()
+def _each_check(
+    ctx: Services,
+    state: VerifyState,
+    stage: str,
+    payload: Callable[[ClaimCheck], Any],
+    offline: Callable[[ClaimCheck], Any],
+    field: str,
+) -> tuple[list[ClaimCheck], LLMUsage]:
+    """Run one stage over every atomic claim (through the LLM when configured), summing its usage."""
     usage = state.llm.model_copy()
     checks = []
     for c in state.checks:
-        offline = lambda c=c: cross_check(c.text, c.evidence, ctx.idf(), c.features, index.metas, index.texts)  # noqa: E731
-        stances, u = ctx.llm_stage("cross_check", c, offline)
+        result, u = ctx.llm_stage(stage, payload(c), lambda c=c: offline(c))
         usage.add(u)
-        checks.append(c.model_copy(update={"stances": stances}))
+        checks.append(c.model_copy(update={field: result}))
+    return checks, usage
+
+
+@timed("cross_check")
+def cross_check_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
+    index = ctx.index(refresh=False)
+    idf = ctx.idf()
+    checks, usage = _each_check(
+        ctx,
+        state,
+        "cross_check",
+        lambda c: c,
+        lambda c: cross_check(c.text, c.evidence, idf, c.features, index.metas, index.texts),
+        "stances",
+    )
     return {"checks": checks, "llm": usage}
 
 
 @timed("verdict")
 def verdict_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
-    index = ctx.index()
-    usage = state.llm.model_copy()
-    parts = []
-    for c in state.checks:
-        verdict = aggregate(c.stances, index.valid_citation)
-        verdict, u = ctx.llm_stage("verdict", (c, verdict), lambda verdict=verdict: verdict)
-        usage.add(u)
-        parts.append(c.model_copy(update={"verdict": verdict}))
+    index = ctx.index(refresh=False)
+    aggregated = {id(c): aggregate(c.stances, index.valid_citation) for c in state.checks}
+    parts, usage = _each_check(
+        ctx,
+        state,
+        "verdict",
+        lambda c: (c, aggregated[id(c)]),
+        lambda c: aggregated[id(c)],
+        "verdict",
+    )
     record = build_record(state.model_copy(update={"llm": usage}), parts)
     return {"checks": parts, "record": record, "llm": usage}
 

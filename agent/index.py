@@ -24,7 +24,7 @@ _TIME = re.compile(
 _AMOUNT = re.compile(r"\d[\d,.]*\s*(k|m|thousand|million|billion)?\b", re.I)
 
 
-def _slot_flags(text: str) -> tuple[float, float]:
+def slot_flags(text: str) -> tuple[float, float]:
     """Does a sentence state a time (date, duration) and/or an amount? Retrieval favours slot-bearing
     sentences for claims that carry the same kind of slot."""
     return float(bool(_TIME.search(text))), float(bool(_AMOUNT.search(_TIME.sub(" ", text))))
@@ -100,7 +100,7 @@ class SentenceIndex:
                 )
         metas = {m.doc_id: m for m in store.documents()}
         texts = store.document_texts(list(metas)) if metas else {}
-        slots = np.array([_slot_flags(s.text) for s in sentences], dtype=np.float32).reshape(-1, 2)
+        slots = np.array([slot_flags(s.text) for s in sentences], dtype=np.float32).reshape(-1, 2)
         bm25 = bm25s.BM25()
         corpus = [tokens(s.text) or ["∅"] for s in sentences]
         if corpus:

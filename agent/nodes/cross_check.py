@@ -348,8 +348,14 @@ def sentence_signal(
     if len(claim.dates) >= 2 and len(exact) == len(claim.dates) and not other_subject:
         support_slots += len(exact)  # a range or list of dates, all stated
         matched.update(f"d{i}" for i in range(len(claim.dates)))
-    elif claim.dates and sent.dates and not other_subject and focus and pcov >= 0.3 and _anchor_positions(claim, text):
-        anchors = _anchor_positions(claim, text)
+    elif (
+        claim.dates
+        and sent.dates
+        and not other_subject
+        and focus
+        and pcov >= 0.3
+        and (anchors := _anchor_positions(claim, text))
+    ):
         near = _nearest(sent.dates, anchors)
         for i, dc in enumerate(claim.dates):
             results = [(_date_cmp(dc, ds), ds) for ds in sent.dates]

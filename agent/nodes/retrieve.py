@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from agent.index import SentenceIndex
+from agent.index import SentenceIndex, slot_flags
 from agent.schemas import Evidence
 from agent.settings import RetrievalSettings
 from agent.store import Embedder, VectorStore
@@ -47,9 +47,7 @@ def retrieve(
     docs = sorted(fused, key=lambda d: -fused[d])[: cfg.max_docs * widen]
 
     lex_max = float(lexical.max()) or 1.0
-    from agent.index import _slot_flags
-
-    want = np.array(_slot_flags(claim), dtype=np.float32)
+    want = np.array(slot_flags(claim), dtype=np.float32)
     evidence: list[Evidence] = []
     for doc_id in docs:
         ids = index.by_doc.get(doc_id, [])
