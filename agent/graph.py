@@ -15,7 +15,7 @@ from agent.nodes.decompose import split_claim
 from agent.nodes.extract import extract
 from agent.nodes.retrieve import is_thin, retrieve
 from agent.nodes.verdict import aggregate, combine, merge_sources
-from agent.schemas import ClaimRecord, LLMUsage
+from agent.schemas import ClaimRecord, LLMUsage, Verdict
 from agent.state import ClaimCheck, VerifyInput, VerifyOutput, VerifyState
 
 
@@ -123,32 +123,27 @@ def _add(a: LLMUsage, b: LLMUsage) -> LLMUsage:
     return out
 
 
+def _from_verdict(claim_id: str, claim: str, v: Verdict, llm: LLMUsage | None = None) -> ClaimRecord:
+    return ClaimRecord(
+        id=claim_id,
+        claim=claim,
+        label=v.label,
+        confidence=v.confidence,
+        rationale=v.rationale,
+        sources=v.sources,
+        citations=v.citations,
+        llm=llm or LLMUsage(),
+    )
+
+
 def build_record(state: VerifyState, parts: list[ClaimCheck]) -> ClaimRecord:
     verdicts = [p.verdict for p in parts if p.verdict is not None]
-    llm = state.llm.model_copy(update={"provider": state.llm.provider})
+    llm = state.llm.model_copy()
     if len(verdicts) == 1:
-        v = verdicts[0]
-        return ClaimRecord(
-            id=state.claim_id,
-            claim=state.claim,
-            label=v.label,
-            confidence=v.confidence,
-            rationale=v.rationale,
-            sources=v.sources,
-            citations=v.citations,
-            llm=llm,
-        )
+        return _from_verdict(state.claim_id, state.claim, verdicts[0], llm)
     label, conf, why = combine(verdicts)
     subs = [
-        ClaimRecord(
-            id=f"{state.claim_id}.{i + 1}",
-            claim=p.text,
-            label=v.label,
-            confidence=v.confidence,
-            rationale=v.rationale,
-            sources=v.sources,
-            citations=v.citations,
-        )
+        _from_verdict(f"{state.claim_id}.{i + 1}", p.text, v)
         for i, (p, v) in enumerate(zip(parts, verdicts, strict=True))
     ]
     cites = [c for v in verdicts for c in v.citations]
