@@ -122,13 +122,19 @@ def test_parts_differences_and_rates_of_a_figure_are_not_the_figure() -> None:
 
 
 def test_claim_initial_capitals_and_acronyms_name_the_same_people() -> None:
-    s = ev("s", "Nothing changes for legitimate Claude API or Claude Code users, the WSJ reported.")
-    texts = {"s": s.sentence.text}
-    got = cross_check("Legitimate Claude Code users are not directly affected.", [s], IDF, doc_texts=texts)
-    assert got[0].stance != "refutes"
-    from agent.nodes.cross_check import _mentions
+    from agent.nodes.cross_check import _mentions, _trim_leading_words
+    from agent.nodes.extract import extract_features
 
-    assert _mentions(s.sentence.text, "Wall Street Journal") and not _mentions(s.sentence.text, "Wall Street")
+    source = "Nothing changes for legitimate Claude API or Claude Code users, the WSJ reported."
+    claim = extract_features("Legitimate Claude Code users are not directly affected.")
+    assert claim.entities[0] == "Legitimate Claude Code"
+    assert _trim_leading_words(claim, [source]).entities[0] == "Claude Code"
+    news = extract_features("News of Anthropic's accusation broke on June 24.")
+    assert _trim_leading_words(news, ["Anthropic said so."]).entities[0] == "Anthropic"
+    # a name the sources use whole is left alone
+    tim = extract_features("Tim Scott chairs the committee.")
+    assert _trim_leading_words(tim, ["Chair Tim Scott"]).entities[0] == "Tim Scott"
+    assert _mentions(source, "Wall Street Journal") and not _mentions(source, "Wall Street")
 
 
 def test_first_to_report_is_breaking_the_story() -> None:
