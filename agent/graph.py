@@ -95,7 +95,9 @@ def cross_check_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
         state,
         "cross_check",
         lambda c: c,
-        lambda c: cross_check(c.text, c.evidence, idf, c.features, index.metas, index.texts),
+        lambda c: cross_check(
+            c.text, c.evidence, idf, c.features, index.metas, index.texts, index.doc_sentences(c.evidence)
+        ),
         "stances",
     )
     return {"checks": checks, "llm": usage}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.schemas import Citation, DocumentMeta, Sentence
+from agent.schemas import Citation, DocumentMeta, Evidence, Sentence
 from agent.store import Embedder, VectorStore, sentences_of
 from agent.text import tokens
 
@@ -136,6 +136,11 @@ class SentenceIndex:
             if not ids:
                 return np.zeros((0, embedder.dim), dtype=np.float32)
             return np.stack([self._vectors[i] for i in ids])
+
+    def doc_sentences(self, evidence: list[Evidence]) -> dict[str, list[Sentence]]:
+        """Every sentence of the documents the evidence comes from, in reading order."""
+        docs = {e.sentence.doc_id for e in evidence}
+        return {d: [self.sentences[i] for i in self.by_doc.get(d, [])] for d in docs}
 
     def valid_citation(self, c: Citation) -> bool:
         """The slice check: the quote is exactly the document's text between the offsets."""

@@ -17,7 +17,8 @@ from typing import Any
 from agent.corpus import MONTH_ABBREVS
 from agent.corpus import MONTHS as MONTH_WORDS
 from agent.nodes.extract import DateMention, Features, Quantity, entity_key, extract_features
-from agent.schemas import Evidence, SourceStance, Stance
+from agent.nodes.reasoning import Relation, as_evidence, parse_relation, relation_finding
+from agent.schemas import Evidence, Sentence, SourceStance, Stance
 from agent.text import FIRST_TO_REPORT, news_idiom, stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
@@ -471,10 +472,16 @@ def cross_check(
     features: dict[str, Features] | None = None,
     metas: dict[str, Any] | None = None,
     doc_texts: dict[str, str] | None = None,
+    doc_sentences: dict[str, list[Sentence]] | None = None,
 ) -> list[SourceStance]:
-    """One stance per document that contributed evidence, with the deciding sentences as citations."""
+    """One stance per document that contributed evidence, with the deciding sentences as citations.
+    A claim relating two facts (a comparison, a rate, a gap between dates) is decided per document
+    by the reasoning rules when the document states both sides (`doc_sentences` gives them)."""
     features = features if features is not None else {}
     cf = features.get(claim) or extract_features(claim)
+    relation = parse_relation(claim)
+    if relation:
+        cf = _without_relation_figures(cf, relation)
     by_doc: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_doc.setdefault(ev.sentence.doc_id, []).append(ev)
@@ -491,6 +498,13 @@ def cross_check(
             if sig:
                 signals.append(sig)
         stance, best = doc_stance(signals, claim_slots(cf))
+        if relation and doc_sentences and doc_id in doc_sentences:
+            notable = lambda name: _is_rare(name, idf, NOTABLE_IDF)  # noqa: E731
+            found = relation_finding(relation, doc_sentences[doc_id], idf, notable)
+            if found:
+                stance = "supports" if found.holds else "refutes"
+                signals = [Signal(stance, 0.8, found.reason, as_evidence(s)) for s in found.evidence]
+                best = signals[0]
         meta = (metas or {}).get(doc_id)
         cites = [best.evidence.citation()] if best else []
         if best:
@@ -508,6 +522,20 @@ def cross_check(
         )
     out.sort(key=lambda s: ({"supports": 0, "refutes": 1, "neutral": 2}[s.stance], s.doc_id))
     return out
+
+
+def _without_relation_figures(claim: Features, rel: Relation) -> Features:
+    """The figures that state a relation ("1,000 more", "two weeks after") are not facts to look up."""
+    a, b = rel.span
+    if rel.kind == "rate":
+        a, b = 0, len(claim.text)
+    inside = lambda start: a <= start < b  # noqa: E731
+    return claim.model_copy(
+        update={
+            "quantities": [q.model_copy(update={"relative": True}) if inside(q.start) else q for q in claim.quantities],
+            "durations": [d for d in claim.durations if not inside(d.start)],
+        }
+    )
 
 
 def _trim_leading_words(claim: Features, texts: list[str]) -> Features:

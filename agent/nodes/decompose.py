@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+from agent.nodes.reasoning import parse_relation
+
 _VERBISH = re.compile(
     r"\b(is|was|were|are|be|been|has|have|had|will|would|did|does|do|can|could|said|says|say|went|ran|took|"
     r"made|got|sent|used|broke|named|cited|targeted|generated|lasted|began|ended|followed|published|"
     r"denied|declined|accused|addressed|dated|shared|filed|stole|fell|rose|grew|won|lost|paid|came|gave|began|"
     r"became|left|kept|held|led|met|saw|sold|spent|stood|told|wrote|hit|cut|put|[a-z]{3,}ed|[a-z]{3,}s)\b"
 )
+_PRONOUN = re.compile(r"(it|they|he|she|this|that|these|those)\b", re.I)
 _SPLIT = re.compile(r"\s*;\s*|,?\s+(?:and|but|while|whereas)\s+(?=\S)", re.I)
 
 
@@ -31,6 +34,8 @@ def split_claim(claim: str) -> list[str]:
         left, right = text[pos : m.start()], text[m.end() :]
         if left.split() and right[:1].isupper() and left.split()[-1][:1].isupper() and "," not in m.group():
             continue  # a list of names: "DeepSeek, Moonshot AI and MiniMax"
+        if "while" in m.group().lower() and (rel := parse_relation(text[pos:])) and rel.kind == "order":
+            continue  # "X while Y was still going on" is one claim about when X happened
         if (
             len(left.split()) >= 4
             and len(right.split()) >= 3
@@ -49,5 +54,8 @@ def split_claim(claim: str) -> list[str]:
         first = p.split()[0] if p.split() else ""
         if i and subject and first.islower() and _VERBISH.fullmatch(first):
             p = f"{subject} {p}"
+        elif i and subject and not _PRONOUN.match(subject):
+            # "..., and the letter followed five days after it ended": "it" is the first part's subject
+            p = re.sub(r"\b(it|they)\b(?=\s+(?:had\s+|was\s+|were\s+)?[a-z]+ed\b)", subject[0].lower() + subject[1:], p)
         out.append(p[0].upper() + p[1:] + ".")
     return out

@@ -1,0 +1,99 @@
+"""Reasoning rules: relations between two facts a source states separately. The sentences here are
+made up (a product recall story), not taken from the seed articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.nodes.reasoning import parse_relation, relation_finding
+from agent.schemas import Sentence
+
+STORY = [
+    "Regulators said Volta recalled about 12,000 scooters between March 3 and April 14, 2026.",
+    "The recall covered 9.6 million rides logged by Volta riders.",
+    "In 2025, rival Zipp recalled 8,000 scooters after 3 million rides.",
+    "Volta announced the recall in a letter to dealers dated April 20, 2026.",
+    "The story broke on May 4, 2026, when the Ledger reported it.",
+]
+
+
+def sentences(texts: list[str]) -> list[Sentence]:
+    out, pos = [], 0
+    for t in texts:
+        out.append(Sentence(doc_id="d", chunk_id="d:0", start=pos, end=pos + len(t), text=t))
+        pos += len(t) + 1
+    return out
+
+
+IDF = {"volta": 1.6, "zipp": 3.0, "scooter": 1.8, "ride": 2.0, "recall": 1.2, "letter": 3.0, "news": 3.0}
+
+
+def notable(name: str) -> bool:
+    return name in ("Volta", "Zipp", "Ledger")
+
+
+@pytest.mark.parametrize(
+    ("claim", "kind", "op", "amount"),
+    [
+        ("Volta recalled about 4,000 more scooters than Zipp.", "difference", "more", 4000),
+        ("Zipp recalled fewer scooters than Volta.", "compare", "lt", None),
+        ("Volta's ride count was more than triple Zipp's 3 million.", "multiple", "gt", 3),
+        ("Each recalled Volta scooter had logged roughly 800 rides on average.", "rate", "eq", 800),
+        ("The story broke two weeks after the letter to dealers.", "gap", "after", 14),
+        ("By the time Volta wrote to dealers, the recall had already ended.", "order", "after_end", None),
+        ("Volta wrote to dealers while the recall was still underway.", "order", "during", None),
+    ],
+)
+def test_parse_relation(claim: str, kind: str, op: str, amount: float | None) -> None:
+    rel = parse_relation(claim)
+    assert rel is not None
+    assert (rel.kind, rel.op) == (kind, op)
+    if amount is not None:
+        assert rel.amount == pytest.approx(amount)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Volta recalled more than 12,000 scooters.",  # a bound, not a comparison
+        "The recall ran for six weeks in the first half of 2026.",
+        "Volta recalled about 12,000 scooters.",
+    ],
+)
+def test_plain_claims_are_not_relations(claim: str) -> None:
+    assert parse_relation(claim) is None
+
+
+@pytest.mark.parametrize(
+    ("claim", "holds"),
+    [
+        ("Volta recalled about 4,000 more scooters than Zipp.", True),
+        ("Volta recalled about 1,000 more scooters than Zipp.", False),
+        ("Zipp recalled fewer scooters than Volta.", True),
+        ("Volta recalled fewer scooters than Zipp.", False),
+        ("Volta's ride count was more than triple Zipp's 3 million.", True),
+        ("Volta's ride count was more than four times Zipp's 3 million.", False),
+        ("On average, each recalled Volta scooter had logged roughly 800 rides.", True),
+        ("On average, each recalled Volta scooter had logged roughly 2,000 rides.", False),
+        ("The story broke two weeks after the letter to dealers.", True),
+        ("The story broke five days after the letter to dealers.", False),
+        ("By the time Volta wrote its letter to dealers, the recall had already ended.", True),
+        ("Volta's letter to dealers went out while the recall was still underway.", False),
+    ],
+)
+def test_relation_finding(claim: str, holds: bool) -> None:
+    rel = parse_relation(claim)
+    assert rel is not None
+    found = relation_finding(rel, sentences(STORY), IDF, notable)
+    assert found is not None, claim
+    assert found.holds is holds, found.reason
+    assert found.evidence and all(s.text in STORY for s in found.evidence)
+
+
+def test_a_source_stating_one_side_only_says_nothing() -> None:
+    rel = parse_relation("Volta recalled about 4,000 more scooters than Zipp.")
+    assert rel is not None
+    assert relation_finding(rel, sentences(STORY[:2]), IDF, notable) is None
+    rel = parse_relation("The story broke two weeks after the letter to dealers.")
+    assert rel is not None
+    assert relation_finding(rel, sentences(STORY[4:]), IDF, notable) is None
