@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.nodes.reasoning import parse_relation, relation_finding
+from agent.nodes.reasoning import parse_period, parse_relation, period_finding, relation_finding
 from agent.schemas import Sentence
 
 STORY = [
@@ -97,3 +97,51 @@ def test_a_source_stating_one_side_only_says_nothing() -> None:
     rel = parse_relation("The story broke two weeks after the letter to dealers.")
     assert rel is not None
     assert relation_finding(rel, sentences(STORY[4:]), IDF, notable) is None
+
+
+@pytest.mark.parametrize(
+    ("claim", "start", "end", "precise"),
+    [
+        ("The recall happened in 2025.", "2025-01-01", "2025-12-31", False),
+        ("The recall happened in the first half of 2026.", "2026-01-01", "2026-06-30", False),
+        ("The recall ran in spring 2026.", "2026-03-20", "2026-06-21", False),
+        ("The recall took place between March and April 2026.", "2026-03-01", "2026-04-30", False),
+        ("The recall ran from March 3 to April 14, 2026.", "2026-03-03", "2026-04-14", True),
+        ("Volta announced the recall in Q2 2026.", "2026-04-01", "2026-06-30", False),
+    ],
+)
+def test_parse_period(claim: str, start: str, end: str, precise: bool) -> None:
+    p = parse_period(claim)
+    assert p is not None
+    assert (p.start.isoformat(), p.end.isoformat(), p.precise) == (start, end, precise)
+
+
+def test_a_single_day_is_left_to_the_slot_rules() -> None:
+    assert parse_period("The story broke on May 4, 2026.") is None
+    assert parse_period("The recall began in 2026 and the story broke on May 4, 2026.") is None
+
+
+@pytest.mark.parametrize(
+    ("claim", "holds"),
+    [
+        ("The scooter recall happened in 2026.", True),
+        ("The scooter recall happened in 2025.", False),
+        ("The scooter recall happened in the first half of 2026.", True),
+        ("The scooter recall ran from March 3 to April 14, 2026.", True),
+        ("The scooter recall ran from March 3 to April 30, 2026.", False),
+        ("The scooter recall took place in April 2026.", None),  # the recall began in March: cannot tell
+    ],
+)
+def test_period_finding(claim: str, holds: bool | None) -> None:
+    p = parse_period(claim)
+    assert p is not None
+    found = period_finding(p, claim, sentences(STORY), IDF)
+    assert found is not None
+    assert found[0] is holds, found[1]
+
+
+def test_a_period_for_an_event_the_source_never_mentions_says_nothing() -> None:
+    claim = "The senate hearing on scooters happened in 2026."
+    p = parse_period(claim)
+    assert p is not None
+    assert period_finding(p, claim, sentences(STORY), IDF) is None

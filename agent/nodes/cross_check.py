@@ -12,12 +12,20 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from agent.corpus import MONTH_ABBREVS
 from agent.corpus import MONTHS as MONTH_WORDS
 from agent.nodes.extract import DateMention, Features, Quantity, entity_key, extract_features
-from agent.nodes.reasoning import Relation, as_evidence, parse_relation, relation_finding
+from agent.nodes.reasoning import (
+    Relation,
+    as_evidence,
+    parse_period,
+    parse_relation,
+    period_finding,
+    relation_finding,
+)
 from agent.schemas import Evidence, Sentence, SourceStance, Stance
 from agent.text import FIRST_TO_REPORT, news_idiom, stem
 
@@ -212,6 +220,9 @@ def _subject_before(text: str, verb_stem: str, entities: list[str]) -> list[str]
 
 
 _NAME = r"[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*"
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:of|against|on|about|for|with|to|from|by|at|in|into|over|toward|towards|versus|vs\.?)\s+(?:the\s+)?$", re.I
+)
 
 
 def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
@@ -224,8 +235,8 @@ def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
             + rf"(?:'s)?((?:\s*(?:,|and|&)\s*{_NAME})*)\s+(?:has\s+|had\s+|first\s+|also\s+)?([a-z][a-z'-]+)",
             text,
         )
-        if not m:
-            continue
+        if not m or _PREPOSITION_BEFORE.search(text[: m.start()]):
+            continue  # "news of the accusation against Alibaba broke": Alibaba is not who broke it
         word = m.group(2)
         if not (word.endswith("ed") or word in PAST_IRREGULAR):
             continue  # only a past-tense verb says who did what ("broke", "reported")
@@ -234,6 +245,8 @@ def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
         if not subjects:
             continue
         claimed = [ent, *re.findall(_NAME, m.group(1))]
+        if owner := re.search(rf"({_NAME})['’]s\s+$", text[: m.start()]):
+            claimed.append(owner.group(1))  # "Bloomberg's Saritha Rai broke it" is also Bloomberg breaking it
         if any(_ents_match(c, s) for c in claimed for s in subjects):
             return True, f"source also says {', '.join(claimed)} {word}"
         return False, f"claim says {', '.join(claimed)} {word}; source says {', '.join(subjects)} {word}"
@@ -290,10 +303,31 @@ def _durations_of(f: Features) -> list[tuple[float, bool, str]]:
     return out
 
 
+@lru_cache(maxsize=16384)
+def _common_word(word: str, doc_text: str) -> bool:
+    """A capitalised single word the document also writes in lower case ("Story breaks", "One sentence")
+    is an ordinary word at the start of a line, not a name."""
+    if " " in word or not word[:1].isupper() or not word[1:].islower():
+        return False
+    return re.search(rf"(?<![/.\w@-]){re.escape(word.lower())}(?![\w@]|\.\w)", doc_text) is not None
+
+
+def without_common_words(sent: Features, doc_text: str) -> Features:
+    names = [e for e in sent.entities if not _common_word(e, doc_text)]
+    return sent if len(names) == len(sent.entities) else sent.model_copy(update={"entities": names})
+
+
 def sentence_signal(
-    claim: Features, ev: Evidence, sent: Features, idf: dict[str, float], doc_entities: set[str] | None = None
+    claim: Features,
+    ev: Evidence,
+    sent: Features,
+    idf: dict[str, float],
+    doc_entities: set[str] | None = None,
+    doc_text: str = "",
 ) -> Signal | None:
     text = ev.sentence.text
+    if doc_text:
+        sent = without_common_words(sent, doc_text)
     cov = coverage(claim.terms, sent.terms, idf)
     pterms = predicate_terms(claim)
     pcov = coverage(pterms, sent.terms, idf) if pterms else cov
@@ -407,9 +441,12 @@ def sentence_signal(
 
     # polarity: the same statement, negated in one and not the other (negation scoped to the shared words)
     shared = pterms & sent.terms
+    # the claim's subject may be "the company" in the sentence; the other names it gives must be there
+    missing_rare = [m for m in missing if _is_rare(m, idf) and m != claim.entities[0]]
     if (
         pcov >= 0.6
         and shared
+        and not missing_rare  # "declined to give the logs to Reuters" says nothing of giving them to the FBI
         and not claim.responses
         and not sent.responses
         and _negated_near(claim.text, shared) != _negated_near(text, shared)
@@ -482,6 +519,7 @@ def cross_check(
     relation = parse_relation(claim)
     if relation:
         cf = _without_relation_figures(cf, relation)
+    period = parse_period(claim) if not relation else None
     by_doc: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_doc.setdefault(ev.sentence.doc_id, []).append(ev)
@@ -494,9 +532,11 @@ def cross_check(
         doc_entities = {entity_key(e) for e in cf.entities if _mentions(doc_text, e)}
         for ev in evs:
             sf = features.get(ev.sentence.text) or extract_features(ev.sentence.text)
-            sig = sentence_signal(cf, ev, sf, idf, doc_entities)
+            sig = sentence_signal(cf, ev, sf, idf, doc_entities, doc_text)
             if sig:
                 signals.append(sig)
+        if period and doc_sentences and doc_id in doc_sentences:
+            signals = _with_period(signals, period_finding(period, claim, doc_sentences[doc_id], idf), cf)
         stance, best = doc_stance(signals, claim_slots(cf))
         if relation and doc_sentences and doc_id in doc_sentences:
             notable = lambda name: _is_rare(name, idf, NOTABLE_IDF)  # noqa: E731
@@ -522,6 +562,24 @@ def cross_check(
         )
     out.sort(key=lambda s: ({"supports": 0, "refutes": 1, "neutral": 2}[s.stance], s.doc_id))
     return out
+
+
+def _with_period(
+    signals: list[Signal], found: tuple[bool | None, str, list[Sentence]] | None, claim: Features
+) -> list[Signal]:
+    """A period the source dates the claim's event in decides the claim's date slots: outside it
+    refutes; inside it matches them; across its edge, the dates can be neither matched nor refuted."""
+    if found is None:
+        return signals
+    holds, why, sentences = found
+    keys = {f"d{i}" for i in range(len(claim.dates))}
+    ev = as_evidence(sentences[0])
+    if holds is False:
+        return [Signal("refutes", 0.85, why, ev, -1, conflicts=tuple((k, why) for k in sorted(keys)))]
+    kept = [s for s in signals if not (s.stance == "refutes" and s.conflicts and {k for k, _ in s.conflicts} <= keys)]
+    if holds is None:
+        return [s if s.stance != "supports" else Signal("neutral", 0.0, "", s.evidence) for s in kept]
+    return [*kept, Signal("supports", 0.7, why, ev, len(keys), matched=frozenset(keys))]
 
 
 def _without_relation_figures(claim: Features, rel: Relation) -> Features:

@@ -23,6 +23,7 @@ from agent.nodes.extract import (
     UNIT_DAYS,
     DateMention,
     Features,
+    Quantity,
     entity_key,
     extract_entities,
     extract_features,
@@ -387,6 +388,36 @@ def _fmt(v: float) -> str:
 
 # words that place an event in time rather than say which event it is
 _EVENT_STOP = {
+    "run",
+    "ran",
+    "occur",
+    "unfold",
+    "span",
+    "make",
+    "made",
+    "earlier",
+    "previous",
+    "prior",
+    "later",
+    "last",
+    "next",
+    "new",
+    *NUMBER_WORDS,
+    "link",
+    "tie",
+    "tied",
+    "affiliat",
+    "back",
+    "base",
+    "relat",  # "Qwen-linked": who, not which event
+    "ended",
+    "started",
+    "began",
+    "begun",
+    "finished",
+    "concluded",
+    "stopped",
+    "lasted",
     "already",
     "still",
     "time",
@@ -403,13 +434,10 @@ _EVENT_STOP = {
     "come",
     "came",
     "happen",
-    "occur",
     "take",
     "took",
     "place",
     "precede",
-    "later",
-    "earlier",
     "after",
     "before",
 }
@@ -424,79 +452,146 @@ class Event:
     score: float
 
 
-def _as_date(d: DateMention, year: int | None) -> dt.date | None:
-    y = d.year or year
-    if y is None or d.month is None:
-        return None
-    try:
-        return dt.date(y, d.month, d.day or 1)
-    except ValueError:
-        return None
+class Calendar:
+    """The year a yearless date means in one document: the year the document gives the same day or
+    month elsewhere ("between April and June" in the summary, "April and June 2025" in the body),
+    else the year it mentions most."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self.known: dict[tuple[int, int | None], int] = {}
+        counts: dict[int, int] = {}
+        mentions = [d for s in sentences for d in features_of(s.text).dates if d.year]
+        for d in sorted(mentions, key=lambda d: d.day is not None):  # month-level mentions first
+            counts[d.year] = counts.get(d.year, 0) + 1  # type: ignore[index]
+            if d.month:
+                self.known.setdefault((d.month, d.day), d.year)  # type: ignore[arg-type]
+                self.known.setdefault((d.month, None), d.year)  # type: ignore[arg-type]
+        self.year = max(counts, key=lambda y: counts[y]) if counts else None
+
+    def date(self, d: DateMention, last: bool = False, year: int | None = None) -> dt.date | None:
+        if d.month is None:
+            return None
+        y = d.year or year or self.known.get((d.month, d.day)) or self.known.get((d.month, None)) or self.year
+        if y is None:
+            return None
+        try:
+            if d.day is None:
+                return _month_end(y, d.month) if last else dt.date(y, d.month, 1)
+            return dt.date(y, d.month, d.day)
+        except ValueError:
+            return None
 
 
-def _doc_year(sentences: Sequence[Sentence]) -> int | None:
-    years: dict[int, int] = {}
-    for s in sentences:
-        for d in features_of(s.text).dates:
-            if d.year:
-                years[d.year] = years.get(d.year, 0) + 1
-    return max(years, key=lambda y: years[y]) if years else None
+def _month_end(y: int, m: int) -> dt.date:
+    return (dt.date(y + (m == 12), m % 12 + 1, 1)) - dt.timedelta(days=1)
+
+
+_CALENDAR_WORDS = {
+    "week",
+    "month",
+    "year",
+    "spring",
+    "summer",
+    "autumn",
+    "fall",
+    "winter",
+    "half",
+    "quarter",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "about",
+    "roughly",
+    "nearly",
+}
+RARE_NAME_IDF = 2.4
+
+
+def _other_figures(claimed: Sequence[Quantity], stated: Sequence[Quantity]) -> bool:
+    for c in claimed:
+        same_unit = [q for q in stated if set(q.unit[:2]) & set(c.unit[:2])]
+        close = [q for q in same_unit if abs(q.value - c.value) <= 0.035 * max(q.value, c.value)]
+        if same_unit and not close:
+            return True
+    return False
 
 
 def find_event(
     phrase: str,
     sentences: Sequence[Sentence],
     idf: dict[str, float],
-    year: int | None,
+    cal: Calendar,
     span: bool = False,
     fallback: bool = False,
+    days: bool = True,
+    prefer_span: bool = False,
+    figures: Sequence[Quantity] = (),
 ) -> Event | None:
     """The dated event a phrase describes: the date (or range, when `span`) written nearest to the
     phrase's own words. Names alone do not pick a date ("Anthropic" is near every date in a story
-    about Anthropic); a document with one date range and nothing better gives that range for a
-    period ("the campaign")."""
+    about Anthropic), but a rare name in the phrase must be in the dated sentence. A document that
+    never uses most of the phrase's words does not describe the event at all. A document with one
+    date range and nothing better gives that range for a period ("the campaign"). `days=False` also
+    takes month-only dates ("between April and June"); `prefer_span` takes a range over a single day
+    unless the day is a much better match. A sentence giving a different figure for one of the claim's
+    `figures` (24,000 accounts when the claim says 25,000) is about another event."""
     names = {w for e in extract_entities(phrase) for w in entity_key(e).split()}
-    terms = {t for t in content_terms(phrase) if t not in _EVENT_STOP}
+    terms = {t for t in content_terms(phrase) if t not in _EVENT_STOP and t not in _CALENDAR_WORDS} - names
+    rare = {n for n in names if idf.get(n, 9.0) >= RARE_NAME_IDF}
     if not terms:
         return None
-    best: Event | None = None
+    doc_terms: set[str] = set().union(*(features_of(s.text).terms for s in sentences)) if sentences else set()
+    weight = sum(idf.get(t, 3.0) for t in terms)
+    if sum(idf.get(t, 3.0) for t in terms & doc_terms) < 0.6 * weight:
+        return None
+    if rare and not rare & doc_terms:
+        return None
+    best: dict[bool, Event] = {}
     ranges: dict[tuple[dt.date, dt.date], Event] = {}
     for s in sentences:
         f = features_of(s.text)
-        dated = [d for d in f.dates if d.month is not None and d.day is not None]
+        dated = [d for d in f.dates if d.month is not None and (d.day is not None or not days)]
+        if not dated or _other_figures(figures, f.quantities):
+            continue
         words = [(m.start(), stem(m.group())) for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", s.text)]
         for i, d in enumerate(dated):
             score = 0.0
             for pos, w in words:
-                if w in terms and w not in names:
+                if w in terms or w in rare:
                     gap = max(0, d.start - pos, pos - (d.start + len(d.text)))
                     score += idf.get(w, 3.0) / (1.0 + gap / 40.0)
-            start = _as_date(d, year)
-            if start is None:
+            start, end = cal.date(d), cal.date(d, last=True)
+            if start is None or end is None:
                 continue
-            end = start
             nxt = dated[i + 1] if i + 1 < len(dated) else None
-            if nxt is not None and _RANGE.search(s.text[max(0, d.start - 12) : nxt.start]):
-                end_date = _as_date(nxt, d.year or year)
+            if nxt is not None and _RANGE.search(s.text[max(0, d.start - 12) : nxt.start + 1]):
+                end_date = cal.date(nxt, last=True, year=nxt.year or start.year)
                 if end_date is not None and end_date > start:
                     end = end_date
                     ranges.setdefault((start, end), Event(start, end, s, score))
-            if span and end == start:
+            is_span = end > start and (d.day is not None or nxt is not None and end != cal.date(d, last=True))
+            if span and not is_span:
                 continue
-            if best is None or score > best.score:
-                best = Event(start, end, s, score)
-    if best is not None and best.score >= 1.5:
-        return best
+            if is_span not in best or score > best[is_span].score:
+                best[is_span] = Event(start, end, s, score)
+    found = [e for e in best.values() if e.score >= 1.5]
+    if found:
+        top = max(found, key=lambda e: e.score)
+        spans = sorted((e for e in found if e.end > e.start), key=lambda e: -e.score)
+        if prefer_span and spans and spans[0].score >= 0.6 * top.score:
+            return spans[0]
+        return top
     if fallback and len(ranges) == 1:
         return next(iter(ranges.values()))
     return None
 
 
 def check_events(rel: Relation, sentences: Sequence[Sentence], idf: dict[str, float]) -> Finding | None:
-    year = _doc_year(sentences)
+    cal = Calendar(sentences)
     period = rel.kind == "order" and rel.op == "during"
-    a = find_event(rel.left, sentences, idf, year)
-    b = find_event(rel.right, sentences, idf, year, span=period, fallback=rel.kind == "order")
+    a = find_event(rel.left, sentences, idf, cal)
+    b = find_event(rel.right, sentences, idf, cal, span=period, fallback=rel.kind == "order")
     if a is None or b is None or (a.start == b.start and a.end == b.end):
         return None
     cites = [a.sentence] + ([b.sentence] if b.sentence != a.sentence else [])
@@ -540,3 +635,97 @@ def relation_finding(
 
 def as_evidence(s: Sentence) -> Evidence:
     return Evidence(sentence=s)
+
+
+# --------------------------------------------------------------------------------------------- periods
+
+_SEASONS = {
+    "spring": ((3, 20), (6, 21)),
+    "summer": ((6, 21), (9, 22)),
+    "autumn": ((9, 22), (12, 21)),
+    "fall": ((9, 22), (12, 21)),
+}
+_HALF = re.compile(r"\b(?:the\s+)?(first|second|1st|2nd)\s+half\s+of\s+((?:19|20)\d{2})\b", re.I)
+_QUARTER = re.compile(
+    r"\b(?:Q([1-4])\s*((?:19|20)\d{2})|(?:the\s+)?(first|second|third|fourth)\s+quarter\s+of\s+((?:19|20)\d{2}))\b",
+    re.I,
+)
+_SEASON = re.compile(r"\b(spring|summer|autumn|fall)\s+(?:of\s+)?((?:19|20)\d{2})\b", re.I)
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "fourth": 4}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stretch of time a claim places an event in ("in 2025", "spring 2025", "between April and
+    June 2026", "from April 22 to June 5, 2026"); `precise` when both ends are days."""
+
+    start: dt.date
+    end: dt.date
+    precise: bool
+    span: tuple[int, int]
+    text: str
+
+
+def parse_period(claim: str) -> Period | None:
+    """The claim's period, when every date it writes belongs to that one period; None for a claim
+    with a single exact day (the slot rules compare those) or with dates of several events."""
+    dates = features_of(claim).dates
+    if m := _HALF.search(claim):
+        h, y = _ORDINAL[m.group(1).lower()], int(m.group(2))
+        start, end = (dt.date(y, 1, 1), dt.date(y, 6, 30)) if h == 1 else (dt.date(y, 7, 1), dt.date(y, 12, 31))
+        found = Period(start, end, False, m.span(), m.group())
+    elif m := _QUARTER.search(claim):
+        q = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(3).lower()]
+        y = int(m.group(2) or m.group(4))
+        found = Period(dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q), False, m.span(), m.group())
+    elif m := _SEASON.search(claim):
+        (m0, d0), (m1, d1) = _SEASONS[m.group(1).lower()]
+        y = int(m.group(2))
+        found = Period(dt.date(y, m0, d0), dt.date(y, m1, d1), False, m.span(), m.group())
+    elif len(dates) == 2 and _RANGE.search(claim[max(0, dates[0].start - 12) : dates[1].start]):
+        cal = Calendar([])
+        a, b = dates
+        year = a.year or b.year
+        start, end = cal.date(a, year=year), cal.date(b, last=True, year=year)
+        if start is None or end is None or end <= start:
+            return None
+        precise = a.day is not None and b.day is not None
+        found = Period(start, end, precise, (a.start, b.start + len(b.text)), claim[a.start : b.start + len(b.text)])
+    elif len(dates) == 1 and dates[0].day is None and dates[0].year is not None:
+        d = dates[0]
+        start = dt.date(d.year, d.month or 1, 1)  # type: ignore[arg-type]
+        end = _month_end(d.year, d.month) if d.month else dt.date(d.year, 12, 31)  # type: ignore[arg-type]
+        found = Period(start, end, False, (d.start, d.start + len(d.text)), d.text)
+    else:
+        return None
+    a, b = found.span
+    if any(not (a <= d.start < b) for d in dates):
+        return None  # another date in the claim: it is about more than one event's time
+    return found
+
+
+def period_finding(
+    period: Period, claim: str, sentences: Sequence[Sentence], idf: dict[str, float]
+) -> tuple[bool | None, str, list[Sentence]] | None:
+    """Does the document date the claim's event inside the claim's period (True), outside it
+    (False), or across its edge (None: cannot tell)? None when it dates no such event."""
+    a, b = period.span
+    phrase = claim[:a] + " " + claim[b:]
+    cal = Calendar(sentences)
+    figures = [q for q in features_of(claim).quantities if not q.relative and q.unit]
+    ev = find_event(
+        phrase, sentences, idf, cal, span=period.precise, fallback=True, days=False, prefer_span=True, figures=figures
+    )
+    if ev is None:
+        return None
+    when = f"{ev.start:%B %-d, %Y}" + (f" to {ev.end:%B %-d, %Y}" if ev.end != ev.start else "")
+    said = f"claim says {period.text}; source dates it {when}"
+    if period.precise:
+        same = abs((ev.start - period.start).days) <= 1 and abs((ev.end - period.end).days) <= 1
+        return same, said, [ev.sentence]
+    slack = max(3, (ev.end - ev.start).days * 0.15)
+    if (period.start - ev.start).days <= slack and (ev.end - period.end).days <= slack:
+        return True, said, [ev.sentence]
+    if ev.end < period.start or ev.start > period.end:
+        return False, said, [ev.sentence]
+    return None, said, [ev.sentence]
