@@ -141,3 +141,32 @@ def test_first_to_report_is_breaking_the_story() -> None:
     a = ev("a", "On June 24, Reuters and CNBC broke the story.")
     b = ev("b", "Bloomberg broke it on June 24.")
     assert stances("Reuters was first to report the news on June 24.", a, b) == {"a": "supports", "b": "refutes"}
+
+
+def _with_texts(claim: str, doc_text: str, sentence: str, idf: dict[str, float] | None = None) -> str:
+    e = ev("d", sentence)
+    return cross_check(claim, [e], idf or IDF, doc_texts={"d": doc_text})[0].stance
+
+
+def test_another_name_in_the_claims_place_refutes() -> None:
+    sentence = "Regulators fined Zipp over the battery fires."
+    text = f"{sentence} Volta, a rival, was not part of the case."
+    assert _with_texts("Regulators fined Volta over the battery fires.", text, sentence) == "refutes"
+    # "also" adds a name rather than replacing one
+    assert _with_texts("Regulators also fined Volta over the battery fires.", text, sentence) != "refutes"
+    # a source that never mentions the claim's name (one the corpus knows) does not say it was someone else
+    known = {"volta": 3.0, "zipp": 3.0, "regulator": 3.0}
+    assert _with_texts("Regulators fined Volta over the battery fires.", sentence, sentence, known) == "neutral"
+
+
+def test_a_sibling_name_with_one_word_changed_refutes() -> None:
+    sentence = "The company wrote to the House Energy Committee about the fires."
+    assert _with_texts("The company wrote to the House Commerce Committee about the fires.", sentence, sentence) == (
+        "refutes"
+    )
+
+
+def test_figures_joined_by_and_stay_in_one_claim() -> None:
+    assert split_claim("The recall involved about 12,000 scooters and 9.6 million rides.") == [
+        "The recall involved about 12,000 scooters and 9.6 million rides."
+    ]

@@ -27,7 +27,7 @@ from agent.nodes.reasoning import (
     relation_finding,
 )
 from agent.schemas import Evidence, Sentence, SourceStance, Stance
-from agent.text import FIRST_TO_REPORT, news_idiom, stem
+from agent.text import FIRST_TO_REPORT, STOPWORDS, news_idiom, stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
 NOTABLE_IDF = 1.7  # a name in fewer than ~20% of sentences: not the corpus's omnipresent subject
@@ -271,6 +271,47 @@ def _negated_near(text: str, terms: set[str], window: int = 6) -> bool:
     return False
 
 
+_ADDITIVE = re.compile(r"\b(also|too|as well|likewise|similarly|in addition|another|other)\b", re.I)
+
+
+def _context_stems(text: str, start: int, end: int) -> tuple[set[str], set[str]]:
+    """The content words right before and right after a span (one each side, stopwords skipped)."""
+    before = [
+        w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text[max(0, start - 60) : start]) if w.lower() not in STOPWORDS
+    ]
+    after = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]+", text[end : end + 60]) if w.lower() not in STOPWORDS]
+    pick = lambda ws: {stem(ws[0])} if ws and not ws[0][0].isupper() else set()  # noqa: E731
+    return pick(before[::-1]), pick(after)
+
+
+def _proper_name(name: str, text: str) -> bool:
+    """Not a capitalised first word ("Created approximately ...") nor a bare acronym like "AI"."""
+    if len(name) <= 2:
+        return False
+    return " " in name or not text.startswith(name)
+
+
+def _substitute(claim_text: str, name: str, sent_text: str, foreign: list[str], aligned: bool = True) -> str | None:
+    """A name of the sentence standing where the claim has its name: the same multi-word name with
+    one distinguishing word changed, or (when the source also knows the claim's name, `aligned`)
+    another name next to the same verb or noun ("accused Baidu of" / "accuses Alibaba of")."""
+    words = set(entity_key(name).split())
+    for f in foreign:
+        fw = set(entity_key(f).split())
+        if len(words) >= 2 and len(fw) >= 2 and len(words & fw) >= 2 and words - fw and fw - words:
+            return f  # "Senate Commerce Committee" / "Senate Banking Committee"
+    m = re.search(re.escape(name), claim_text)
+    if not m or not aligned:
+        return None
+    cb, ca = _context_stems(claim_text, m.start(), m.end())
+    for f in foreign:
+        for fm in re.finditer(re.escape(f), sent_text):
+            sb, sa = _context_stems(sent_text, fm.start(), fm.end())
+            if (cb & sb) or (ca & sa):
+                return f
+    return None
+
+
 def _is_rare(name: str, idf: dict[str, float], threshold: float = 0.0) -> bool:
     return max((idf.get(w, 9.0) for w in entity_key(name).split()), default=0.0) >= (threshold or RARE_IDF)
 
@@ -431,8 +472,20 @@ def sentence_signal(
     # a name the source never uses, in a sentence that says the same thing about someone else
     absent = [e for e in missing if not doc_entities or entity_key(e) not in doc_entities]
     unheard = [e for e in absent if any(w not in idf for w in entity_key(e).split())] if idf else absent
+    additive = _ADDITIVE.search(claim.text) is not None  # "X has also accused ...": not instead of Y
     if unheard and foreign and pcov >= 0.75 and not refutes and not claim.quantities and not claim.dates:
-        refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(foreign[:3])}"))
+        if not additive:
+            refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(foreign[:3])}"))
+    # the same words around another name: "accused Baidu of" vs "accuses Alibaba of"; "Senate Commerce
+    # Committee" vs "Senate Banking Committee"
+    if not refutes and not additive and pcov >= 0.5 and not _negated_near(text, pterms & sent.terms):
+        proper = [f for f in foreign if _is_rare(f, idf, NOTABLE_IDF) and _proper_name(f, text)]
+        for name in missing:
+            known = bool(doc_entities) and entity_key(name) in (doc_entities or set())
+            other = _substitute(claim.text, name, text, proper, aligned=known)
+            if other:
+                refutes.append((0.75, f"claim names {name}; source names {other}"))
+                break
 
     slot_info: dict[str, Any] = {"matched": frozenset(matched), "conflicts": tuple(conflicts.items())}
     if refutes:

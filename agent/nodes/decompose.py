@@ -34,6 +34,8 @@ def split_claim(claim: str) -> list[str]:
         left, right = text[pos : m.start()], text[m.end() :]
         if left.split() and right[:1].isupper() and left.split()[-1][:1].isupper() and "," not in m.group():
             continue  # a list of names: "DeepSeek, Moonshot AI and MiniMax"
+        if re.match(r"(?:about|around|roughly|nearly|almost|over|some|more than|~)?\s*[$~]?\d", right, re.I):
+            continue  # "24,000 accounts and 16 million exchanges": two figures of one predicate
         if "while" in m.group().lower() and (rel := parse_relation(text[pos:])) and rel.kind == "order":
             continue  # "X while Y was still going on" is one claim about when X happened
         if (

@@ -117,7 +117,7 @@ ATTRIBUTION = re.compile(
 RESPONSE_CLASSES: dict[str, re.Pattern[str]] = {
     "deny": re.compile(
         r"\b(den(y|ies|ied|ying|ial)|reject(s|ed)?|rebut(s|ted)?|refut(e|es|ed)|dismiss(es|ed)?|"
-        r"disput(e|es|ed)|rebuttal|push(ed)? back)\b",
+        r"disputed|disputes (the|this|these|that|those|its|their|anthropic)|rebuttal|push(ed)? back)\b",
         re.I,
     ),
     "no_response": re.compile(
@@ -377,6 +377,7 @@ def extract_quantities(text: str) -> list[Quantity]:
                 r"\b(most|majority|half|part|portion|share|fraction|third|quarter|bulk|all|none)\s+of\s+"
                 r"(the\s+|its\s+|their\s+|those\s+|these\s+)?[~≈$]?$",
                 text[max(0, m.start() - 30) : m.start()],
+                re.I,
             )
         )
         out.append(
