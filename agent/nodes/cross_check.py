@@ -473,9 +473,16 @@ def sentence_signal(
     absent = [e for e in missing if not doc_entities or entity_key(e) not in doc_entities]
     unheard = [e for e in absent if any(w not in idf for w in entity_key(e).split())] if idf else absent
     additive = _ADDITIVE.search(claim.text) is not None  # "X has also accused ...": not instead of Y
-    if unheard and foreign and pcov >= 0.75 and not refutes and not claim.quantities and not claim.dates:
-        if not additive:
-            refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(foreign[:3])}"))
+    if (
+        unheard
+        and foreign
+        and pcov >= 0.75
+        and not refutes
+        and not claim.quantities
+        and not claim.dates
+        and not additive
+    ):
+        refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(foreign[:3])}"))
     # the same words around another name: "accused Baidu of" vs "accuses Alibaba of"; "Senate Commerce
     # Committee" vs "Senate Banking Committee"
     if not refutes and not additive and pcov >= 0.5 and not _negated_near(text, pterms & sent.terms):
