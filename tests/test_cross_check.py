@@ -170,3 +170,9 @@ def test_figures_joined_by_and_stay_in_one_claim() -> None:
     assert split_claim("The recall involved about 12,000 scooters and 9.6 million rides.") == [
         "The recall involved about 12,000 scooters and 9.6 million rides."
     ]
+
+
+def test_who_holds_a_title() -> None:
+    s = ev("t", "The recall was ordered by Transport Minister Ana Ruiz and Deputy Director Omar Said.")
+    assert stances("Omar Said is the transport minister.", s) == {"t": "refutes"}
+    assert stances("Ana Ruiz is the minister who ordered the recall.", s) == {"t": "supports"}

@@ -253,6 +253,50 @@ def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
     return None, ""
 
 
+_ROLE = (
+    r"(?i:co-?founder|founder|chief executive(?: officer)?|ceo|cto|cfo|coo|president|vice[- ]president|"
+    r"chair(?:man|woman|person)?|ranking member|director|spokes(?:person|man|woman)|minister|secretary|"
+    r"governor|mayor|head|leader|editor|general counsel|chief [a-z]+ officer)"
+)
+_PERSON = r"([A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'’-]+){1,2})"
+_TITLED = re.compile(rf"\b({_ROLE})\s+{_PERSON}|{_PERSON},\s+(?:the\s+|its\s+)?({_ROLE})\b")
+_CLAIMED_ROLE = re.compile(
+    rf"{_PERSON}\s+(?:is|was|serves as|served as|became|has been|remains|as)\s+(?:the\s+|its\s+|their\s+|a\s+)?"
+    rf"(?:[a-z]+'?s?\s+){{0,2}}?({_ROLE})\b|{_PERSON}\s+(chairs|heads|leads)\b|{_PERSON},\s+(?:the\s+|its\s+)?({_ROLE})\b",
+)
+
+
+def _role_key(role: str) -> str:
+    r = role.lower()
+    if r in ("chairs", "heads", "leads"):
+        r = {"chairs": "chair", "heads": "head", "leads": "leader"}[r]
+    r = re.sub(r"^chair(man|woman|person)$", "chair", r)
+    return {"ceo": "chief executive", "chief executive officer": "chief executive"}.get(r, r)
+
+
+def _title_check(claim_text: str, text: str) -> tuple[bool | None, str]:
+    """Who holds a title: "Chair Tim Scott and Ranking Member Elizabeth Warren" against a claim that
+    "Elizabeth Warren chairs the committee"."""
+    held: dict[str, list[str]] = {}
+    for m in _TITLED.finditer(text):
+        role, person = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if person[:1].isupper():
+            held.setdefault(_role_key(role), []).append(person)
+    if not held:
+        return None, ""
+    for m in _CLAIMED_ROLE.finditer(claim_text):
+        g = [x for x in m.groups() if x]
+        if len(g) < 2:
+            continue
+        person, role = g[0], _role_key(g[1])
+        if role not in held:
+            continue
+        if any(_ents_match(person, p) for p in held[role]):
+            return True, f"source also names {person} {role}"
+        return False, f"claim says {person} is {role}; source says {', '.join(held[role])}"
+    return None, ""
+
+
 _NEG_CUE = re.compile(
     r"\b(not|no|never|nothing|none|neither|nor|without|cannot|rather than|instead of|"
     r"far from|yet to|declined to|refused to|failed to|[a-z]+n't)\b(?!\s+(only|just|merely|the first|"
@@ -468,6 +512,13 @@ def sentence_signal(
             support_slots += 1
         elif role is False and cov >= 0.3:
             refutes.append((0.75, why))
+
+    # who holds a title (chair, ranking member, CEO, founder ...)
+    title, why = _title_check(claim.text, text)
+    if title is True:
+        support_slots += 1
+    elif title is False:
+        refutes.append((0.85, why))
 
     # a name the source never uses, in a sentence that says the same thing about someone else
     absent = [e for e in missing if not doc_entities or entity_key(e) not in doc_entities]
