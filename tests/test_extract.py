@@ -56,3 +56,21 @@ def test_entities() -> None:
     ents = extract_entities("On June 24, Reuters and CNBC broke the story about Alibaba's Qwen lab and Moonshot AI.")
     assert {"Reuters", "CNBC", "Moonshot AI"} <= set(ents)
     assert "June" not in ents and "On" not in ents
+
+
+def test_figures_written_in_words() -> None:
+    from agent.nodes.extract import extract_quantities
+
+    q = extract_quantities("Roughly twenty-five thousand fake accounts made two million requests.")
+    assert [(x.value, x.approx) for x in q] == [(25000, True), (2e6, False)]
+    assert "account" in q[0].unit and "exchange" in q[1].unit  # "requests" are exchanges
+    # the scale of a figure written in digits is not a second figure; small counts are not figures
+    assert [x.value for x in extract_quantities("28.8 million exchanges by two labs")] == [28.8e6]
+
+
+def test_a_gap_is_not_a_duration() -> None:
+    from agent.nodes.extract import extract_durations
+
+    assert extract_durations("They shut the accounts within a day of detecting them.") == []
+    assert extract_durations("The story broke two weeks after the letter.") == []
+    assert [d.days for d in extract_durations("The campaign lasted six weeks.")] == [42]

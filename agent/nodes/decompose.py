@@ -12,6 +12,13 @@ _VERBISH = re.compile(
     r"denied|declined|accused|addressed|dated|shared|filed|stole|fell|rose|grew|won|lost|paid|came|gave|began|"
     r"became|left|kept|held|led|met|saw|sold|spent|stood|told|wrote|hit|cut|put|[a-z]{3,}ed|[a-z]{3,}s)\b"
 )
+_FIGURE_FIRST = re.compile(
+    r"(?:(?:about|around|roughly|approximately|nearly|almost|over|under|below|above|some|close to|just|"
+    r"more than|less than|fewer than|at least|up to|~)\s*)?(?:[$~]?\d|(?:two|three|four|five|six|seven|eight|nine|"
+    r"ten|twenty|thirty|forty|fifty|a hundred|hundreds|thousands|millions)\b)",
+    re.I,
+)
+_FINITE = re.compile(r"\b(is|are|was|were|has|have|had|will|would|did|does|do|can|could|[a-z]{3,}ed)\b")
 _PRONOUN = re.compile(r"(it|they|he|she|this|that|these|those)\b", re.I)
 _SPLIT = re.compile(r"\s*;\s*|,?\s+(?:and|but|while|whereas)\s+(?=\S)", re.I)
 
@@ -34,7 +41,7 @@ def split_claim(claim: str) -> list[str]:
         left, right = text[pos : m.start()], text[m.end() :]
         if left.split() and right[:1].isupper() and left.split()[-1][:1].isupper() and "," not in m.group():
             continue  # a list of names: "DeepSeek, Moonshot AI and MiniMax"
-        if re.match(r"(?:about|around|roughly|nearly|almost|over|some|more than|~)?\s*[$~]?\d", right, re.I):
+        if _FIGURE_FIRST.match(right) and not _FINITE.search(" ".join(right.split()[:5])):
             continue  # "24,000 accounts and 16 million exchanges": two figures of one predicate
         if "while" in m.group().lower() and (rel := parse_relation(text[pos:])) and rel.kind == "order":
             continue  # "X while Y was still going on" is one claim about when X happened

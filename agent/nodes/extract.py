@@ -332,8 +332,89 @@ def _unit_after(text: str, end: int) -> list[str]:
     return unit[:3]
 
 
-def extract_quantities(text: str) -> list[Quantity]:
+_UNITS_W = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS_W = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+}
+_SCALE_W = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_WORD = "|".join([*_TENS_W, *_UNITS_W, *_SCALE_W, "a"])
+_WORD_QUANTITY = re.compile(rf"\b(?:{_WORD})(?:[\s-]+(?:and\s+)?(?:{_WORD}))*\b", re.I)
+
+
+def _word_value(words: list[str]) -> float | None:
+    total, current = 0.0, 0.0
+    for w in words:
+        if w in _UNITS_W:
+            current += _UNITS_W[w]
+        elif w in _TENS_W:
+            current += _TENS_W[w]
+        elif w == "a":
+            current += 1
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in _SCALE_W:
+            total += (current or 1) * _SCALE_W[w]
+            current = 0.0
+    value = total + current
+    return value or None
+
+
+def _word_quantities(text: str) -> list[Quantity]:
+    """Figures written in words: "twenty-five thousand accounts", "two million exchanges"."""
     out = []
+    for m in _WORD_QUANTITY.finditer(text):
+        words = [w.lower() for w in re.split(r"[\s-]+", m.group()) if w.lower() != "and"]
+        while words and words[0] == "a" and len(words) > 1 and words[1] not in _SCALE_W:
+            words = words[1:]
+        if not words or words[0] in _SCALE_W:
+            continue  # "28.8 million": the scale of a figure written in digits
+        value = _word_value(words)
+        if value is None or (value < 10 and not any(w in _SCALE_W for w in words)) or words == ["a"]:
+            continue  # "one report", "two labs": too common to be a figure worth checking
+        unit = _unit_after(text, m.end())
+        if unit and unit[0] in ("day", "week", "month", "year", "hour", "percent", "%"):
+            continue
+        approx = _cue_before(text, m.start(), APPROX_CUES)
+        bound: Literal["more", "less"] | None = (
+            "more"
+            if _cue_before(text, m.start(), MORE_CUES)
+            else "less"
+            if _cue_before(text, m.start(), LESS_CUES)
+            else None
+        )
+        out.append(Quantity(value=value, text=m.group(), unit=unit, approx=approx, bound=bound, start=m.start()))
+    return out
+
+
+def extract_quantities(text: str) -> list[Quantity]:
+    out = _word_quantities(text)
     for m in QUANTITY_RE.finditer(text):
         raw = m.group("num")
         if re.fullmatch(r"(19|20)\d{2}", raw) and not m.group("scale"):
@@ -391,7 +472,20 @@ def extract_quantities(text: str) -> list[Quantity]:
 _MONTH_NEAR = re.compile(rf"\b({_MONTH})\.?\s*$", re.I)
 
 
+_RELATIVE_SPAN = re.compile(r"\s+(?:of|after|before|later|earlier|ago|since|from)\b", re.I)
+
+
 def extract_durations(text: str) -> list[Duration]:
+    """Durations of something ("six weeks", "44 days"); a gap ("within a day of", "two weeks after")
+    is not one."""
+    return [
+        d
+        for d in _durations(text)
+        if not _RELATIVE_SPAN.match(text, d.start + len(d.text)) and not _cue_before(text, d.start, ("within",))
+    ]
+
+
+def _durations(text: str) -> list[Duration]:
     out = []
     for m in _DURATION_RE.finditer(text):
         n = float(m.group("num"))
