@@ -176,3 +176,14 @@ def test_who_holds_a_title() -> None:
     s = ev("t", "The recall was ordered by Transport Minister Ana Ruiz and Deputy Director Omar Said.")
     assert stances("Omar Said is the transport minister.", s) == {"t": "refutes"}
     assert stances("Ana Ruiz is the minister who ordered the recall.", s) == {"t": "supports"}
+
+
+def test_figures_without_the_claims_action_do_not_support() -> None:
+    from agent.nodes.cross_check import main_verb
+
+    assert main_verb("Volta recalled about 12,000 scooters.") == "recall"
+    assert main_verb("Regulators say about 12,000 scooters were recalled.") == "recall"
+    assert main_verb("The recall is the largest so far.") is None
+    s = ev("s", "Volta recalled about 12,000 scooters after the fires, regulators said.", dense=0.5)
+    assert stances("Volta scrapped about 12,000 scooters after the fires.", s) == {"s": "neutral"}
+    assert stances("Volta recalled roughly 12,000 scooters after the fires.", s) == {"s": "supports"}

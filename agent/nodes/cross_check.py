@@ -174,6 +174,30 @@ def _ents_match(a: str, b: str) -> bool:
 
 
 PAST_IRREGULAR = {
+    "shut",
+    "put",
+    "cut",
+    "set",
+    "hit",
+    "let",
+    "quit",
+    "spread",
+    "cost",
+    "hurt",
+    "split",
+    "kept",
+    "held",
+    "left",
+    "sought",
+    "thought",
+    "taught",
+    "fought",
+    "caught",
+    "bought",
+    "spent",
+    "lent",
+    "meant",
+    "dealt",
     "broke",
     "ran",
     "sent",
@@ -191,7 +215,6 @@ PAST_IRREGULAR = {
     "lost",
     "paid",
     "sold",
-    "bought",
     "brought",
     "built",
     "stole",
@@ -223,6 +246,87 @@ _NAME = r"[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*"
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:of|against|on|about|for|with|to|from|by|at|in|into|over|toward|towards|versus|vs\.?)\s+(?:the\s+)?$", re.I
 )
+
+
+_AUX = {"has", "have", "had", "was", "were", "is", "are", "be", "been", "will", "would", "did", "does", "do"}
+_ADVERB = {
+    "not",
+    "also",
+    "already",
+    "been",
+    "being",
+    "reportedly",
+    "allegedly",
+    "publicly",
+    "never",
+    "just",
+    "formally",
+}
+# verbs that relate things rather than say what happened ("were attributed to", "went to", "involved")
+_LIGHT_VERBS = {
+    "date",
+    "dated",
+    "go",
+    "went",
+    "gone",
+    "come",
+    "came",
+    "make",
+    "take",
+    "taken",
+    "get",
+    "got",
+    "give",
+    "given",
+    "have",
+    "attribut",
+    "involv",
+    "includ",
+    "use",
+    "link",
+    "tied",
+    "connect",
+    "associat",
+    "relat",
+    "based",
+    "show",
+    "shown",
+    "seen",
+    "offer",
+    "send",
+    "target",
+    "affiliat",
+    "list",
+    "name",
+    "cite",
+    "mention",
+    "describe",
+    "call",
+}
+_ATTRIBUTION_VERBS = {"say", "said", "claim", "report", "accord", "note", "state", "told", "write", "wrote", "allege"}
+
+
+def main_verb(text: str) -> str | None:
+    """The stem of a claim's main verb (past tense or participle after an auxiliary), skipping
+    attribution ("Anthropic says ..."); None for a copula or when no verb is recognisable."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    for i, w in enumerate(words[1:], 1):
+        lw = w.lower()
+        if lw in _AUX:
+            nxt = next((x for x in words[i + 1 : i + 4] if x.lower() not in _ADVERB), "")
+            ln = nxt.lower()
+            if ln.endswith(("ed", "en")) or ln in PAST_IRREGULAR:
+                if stem(ln) in _ATTRIBUTION_VERBS:
+                    continue
+                return stem(ln)
+            return None
+        if w[0].isupper() or len(lw) < 3:
+            continue
+        if (lw.endswith("ed") and len(lw) > 4) or lw in PAST_IRREGULAR:
+            if stem(lw) in _ATTRIBUTION_VERBS or lw in ("said", "told", "wrote"):
+                continue
+            return stem(lw)
+    return None
 
 
 def _role_check(claim: Features, sent: Features) -> tuple[bool | None, str]:
@@ -578,6 +682,16 @@ def sentence_signal(
         return weak
     if claim_slots(claim) and not matched:
         return None
+    verb = main_verb(claim.text)
+    if (
+        verb
+        and verb not in _LIGHT_VERBS
+        and verb not in sent.terms
+        and verb in pterms
+        and pcov < 0.85
+        and ev.dense < 0.7
+    ):
+        return weak  # the source gives the claim's figures or words, but not what the claim says happened
     if any(q.relative for q in claim.quantities):
         return weak  # a difference, a rate or a part of a figure: needs arithmetic the rules do not do
     strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
