@@ -187,3 +187,18 @@ def test_figures_without_the_claims_action_do_not_support() -> None:
     s = ev("s", "Volta recalled about 12,000 scooters after the fires, regulators said.", dense=0.5)
     assert stances("Volta scrapped about 12,000 scooters after the fires.", s) == {"s": "neutral"}
     assert stances("Volta recalled roughly 12,000 scooters after the fires.", s) == {"s": "supports"}
+
+
+def test_how_someone_responded_decides_a_response_claim() -> None:
+    s = ev("r", "Volta did not respond to a request for comment on Friday.", dense=0.5)
+    assert stances("Volta has not commented publicly on the regulator's findings.", s) == {"r": "supports"}
+    assert stances("Volta denied the regulator's findings.", s) == {"r": "refutes"}
+
+
+def test_response_cues_belong_to_the_actor() -> None:
+    from agent.nodes.cross_check import _responses_by
+
+    assert _responses_by("Volta denies the findings.", "Volta") == {"deny"}
+    assert _responses_by("The case is harder to dismiss as a rumour, analysts say of Volta.", "Volta") == set()
+    assert _responses_by("If confirmed, it would show Volta cut corners.", "Volta") == set()
+    assert _responses_by("Regulators declined to comment.", "Volta") == set()

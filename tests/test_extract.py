@@ -74,3 +74,10 @@ def test_a_gap_is_not_a_duration() -> None:
     assert extract_durations("They shut the accounts within a day of detecting them.") == []
     assert extract_durations("The story broke two weeks after the letter.") == []
     assert [d.days for d in extract_durations("The campaign lasted six weeks.")] == [42]
+
+
+def test_a_month_used_as_a_modifier_is_a_date() -> None:
+    from agent.nodes.extract import extract_dates
+
+    assert [d.month for d in extract_dates("Volta's March recall named two models.")] == [3]
+    assert extract_dates("Prices may rise.") == []

@@ -17,7 +17,7 @@ from typing import Any
 
 from agent.corpus import MONTH_ABBREVS
 from agent.corpus import MONTHS as MONTH_WORDS
-from agent.nodes.extract import DateMention, Features, Quantity, entity_key, extract_features
+from agent.nodes.extract import RESPONSE_CLASSES, DateMention, Features, Quantity, entity_key, extract_features
 from agent.nodes.reasoning import (
     Relation,
     as_evidence,
@@ -460,6 +460,22 @@ def _substitute(claim_text: str, name: str, sent_text: str, foreign: list[str], 
     return None
 
 
+def _responses_by(text: str, actor: str | None) -> set[str]:
+    """Response cues (deny / no comment / confirm) the sentence gives to the actor: the actor named
+    shortly before the cue, and the cue neither hypothetical ("if confirmed", "expected to deny") nor
+    an infinitive with someone else's subject ("harder to dismiss")."""
+    found = set()
+    for kind, pattern in RESPONSE_CLASSES.items():
+        for m in pattern.finditer(text):
+            before = text[max(0, m.start() - 70) : m.start()]
+            if re.search(r"\b(if|unless|whether|to|expected|likely|may|might|could|would)\s+(\w+\s+)?$", before, re.I):
+                continue
+            if actor is not None and not _mentions(before + m.group(), actor):
+                continue
+            found.add(kind)
+    return found
+
+
 def _is_rare(name: str, idf: dict[str, float], threshold: float = 0.0) -> bool:
     return max((idf.get(w, 9.0) for w in entity_key(name).split()), default=0.0) >= (threshold or RARE_IDF)
 
@@ -520,7 +536,8 @@ def sentence_signal(
     cov = coverage(claim.terms, sent.terms, idf)
     pterms = predicate_terms(claim)
     pcov = coverage(pterms, sent.terms, idf) if pterms else cov
-    if cov < 0.3 and pcov < 0.3 and not (ev.dense >= 0.6 and cov >= 0.2):
+    about_response = bool(claim.responses and sent.responses and claim.entities and _mentions(text, claim.entities[0]))
+    if cov < 0.3 and pcov < 0.3 and not (ev.dense >= 0.6 and cov >= 0.2) and not about_response:
         return None
     claim_ents = claim.entities
     missing = [e for e in claim_ents if not _mentions(text, e) and not any(_covers(e, s) for s in sent.entities)]
@@ -596,16 +613,12 @@ def sentence_signal(
 
     # response type: denied vs no comment vs confirmed
     actor = claim.entities[0] if claim.entities else None
+    responded = False
     if claim.responses and sent.responses and (actor is None or actor not in missing):
-        sent_resp = set(sent.responses)
-        if (
-            sent.hedged
-            and "deny" in sent_resp
-            and re.search(r"(expected|likely|may|might|could)\s+(to\s+)?(deny|reject)", text, re.I)
-        ):
-            sent_resp.discard("deny")
+        sent_resp = _responses_by(text, actor)
         if sent_resp & set(claim.responses):
             support_slots += 1 if len(sent_resp) == 1 else 0
+            responded = len(sent_resp) == 1 and actor is not None and actor not in missing
         elif sent_resp:
             refutes.append((0.85, f"claim says {'/'.join(claim.responses)}; source says {'/'.join(sorted(sent_resp))}"))
 
@@ -678,8 +691,9 @@ def sentence_signal(
     weak = Signal("neutral", 0.0, "", ev, support_slots, **slot_info) if matched and not other_subject else None
     if absent:
         return weak  # the claim names someone this source never mentions
-    if not (pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.65 and pcov >= 0.55)):
-        return weak
+    responded = responded and not missing_rare  # "the Qwen team rebutted it on X" is more than "Alibaba denies"
+    if not (pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.65 and pcov >= 0.55) or responded):
+        return weak  # (a claim about how someone responded is decided by who and how: "did not respond")
     if claim_slots(claim) and not matched:
         return None
     verb = main_verb(claim.text)
@@ -695,6 +709,8 @@ def sentence_signal(
     if any(q.relative for q in claim.quantities):
         return weak  # a difference, a rate or a part of a figure: needs arithmetic the rules do not do
     strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
+    if responded and not missing_rare:
+        strength = max(strength, 0.6)
     why = f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})"
     return Signal("supports", strength, why, ev, support_slots, **slot_info)
 

@@ -212,6 +212,14 @@ DATE_RES = [
         ),
         "M",
     ),
+    # a month as a modifier: "the June accusation", "Anthropic's February disclosure" (not the verb "may")
+    (
+        re.compile(
+            r"\b(?P<M>January|February|March|April|June|July|August|September|October|November|December)"
+            r"(?=\s+[a-z]{3,})(?!\s+(?:of|and|or|to|in|on|at|for|the)\b)"
+        ),
+        "M",
+    ),
     (re.compile(r"(?<![\d,.$-])\b(?P<y>(?:19|20)\d{2})\b(?![\d%-]|[.,]\d)"), "y"),
 ]
 _ENTITY_RE = re.compile(
