@@ -180,6 +180,8 @@ SYNONYMS = {
     "requests": "exchange",
     "hits": "exchange",
     "prompts": "exchange",
+    "messages": "exchange",
+    "message": "exchange",
     "exchanges": "exchange",
     "story": "news",
     "allegation": "accuse",
@@ -364,6 +366,13 @@ FIRST_TO_REPORT = re.compile(
 )
 
 
+# "Bloomberg was the outlet that broke the news" → "Bloomberg broke the news"
+CLEFT = re.compile(
+    r"\b(?:was|were|is|are)\s+the\s+(?:[a-z]+\s+){0,2}?(?:that|who|which)\s+(?=[a-z]+ed\b|broke|ran|sent|wrote)"
+)
+
+
 def news_idiom(text: str) -> str:
-    """How news says the same thing in other words: "X was first to report Y" → "X broke Y"."""
-    return FIRST_TO_REPORT.sub("broke", text)
+    """How news says the same thing in other words: "X was first to report Y" and "X was the outlet
+    that broke Y" → "X broke Y"."""
+    return CLEFT.sub("", FIRST_TO_REPORT.sub("broke", text))

@@ -202,3 +202,15 @@ def test_response_cues_belong_to_the_actor() -> None:
     assert _responses_by("The case is harder to dismiss as a rumour, analysts say of Volta.", "Volta") == set()
     assert _responses_by("If confirmed, it would show Volta cut corners.", "Volta") == set()
     assert _responses_by("Regulators declined to comment.", "Volta") == set()
+
+
+def test_a_list_with_one_name_swapped_refutes() -> None:
+    s = ev("l", "The regulator named Volta, Zipp and Ryde as the operators at fault.")
+    assert stances("The regulator named Volta, Zipp and Lime as the operators at fault.", s) == {"l": "refutes"}
+    assert stances("The regulator named Volta, Zipp and Ryde as the operators at fault.", s) == {"l": "supports"}
+
+
+def test_cleft_sentences_say_who_did_it() -> None:
+    from agent.text import news_idiom
+
+    assert news_idiom("The Ledger was the paper that broke the story.") == "The Ledger broke the story."

@@ -402,7 +402,7 @@ def _title_check(claim_text: str, text: str) -> tuple[bool | None, str]:
 
 
 _NEG_CUE = re.compile(
-    r"\b(not|no|never|nothing|none|neither|nor|without|cannot|rather than|instead of|"
+    r"\b(not|no|never|nothing|nobody|no one|none|neither|nor|without|cannot|rather than|instead of|"
     r"far from|yet to|declined to|refused to|failed to|[a-z]+n't)\b(?!\s+(only|just|merely|the first|"
     r"the only|alone|least)\b)",
     re.I,
@@ -439,6 +439,31 @@ def _proper_name(name: str, text: str) -> bool:
     return " " in name or not text.startswith(name)
 
 
+_LIST_SEP = r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)"
+
+
+def _list_of(text: str, name: str) -> list[str] | None:
+    """The list of names a name is written in ("DeepSeek, Moonshot AI and MiniMax"), or None."""
+    for m in re.finditer(rf"(?:{_NAME}{_LIST_SEP})+{_NAME}", text):
+        if re.search(rf"\b{re.escape(name)}\b", m.group()):
+            return [p.strip() for p in re.split(_LIST_SEP, m.group()) if p.strip()]
+    return None
+
+
+def _list_swap(claim_text: str, name: str, sent_text: str, foreign: list[str]) -> str | None:
+    """The same list of names with one swapped: the claim's "DeepSeek, Moonshot AI and Zhipu AI"
+    against the source's "DeepSeek, Moonshot AI and MiniMax"."""
+    mine = _list_of(claim_text, name)
+    if not mine or len(mine) < 2:
+        return None
+    others = [n for n in mine if n != name]
+    for f in foreign:
+        theirs = _list_of(sent_text, f)
+        if theirs and all(any(_ents_match(o, t) for t in theirs) for o in others):
+            return f
+    return None
+
+
 def _substitute(claim_text: str, name: str, sent_text: str, foreign: list[str], aligned: bool = True) -> str | None:
     """A name of the sentence standing where the claim has its name: the same multi-word name with
     one distinguishing word changed, or (when the source also knows the claim's name, `aligned`)
@@ -448,6 +473,8 @@ def _substitute(claim_text: str, name: str, sent_text: str, foreign: list[str], 
         fw = set(entity_key(f).split())
         if len(words) >= 2 and len(fw) >= 2 and len(words & fw) >= 2 and words - fw and fw - words:
             return f  # "Senate Commerce Committee" / "Senate Banking Committee"
+    if (listed := _list_swap(claim_text, name, sent_text, foreign)) is not None:
+        return listed
     m = re.search(re.escape(name), claim_text)
     if not m or not aligned:
         return None
