@@ -359,6 +359,48 @@ def content_terms(text: str) -> set[str]:
     return {t for t in tokens(text) if not t[0].isdigit() and len(t) > 1}
 
 
+# verbs that relate things rather than say what happened ("were attributed to", "went to", "involved")
+LIGHT_VERBS = {
+    "date",
+    "dated",
+    "go",
+    "went",
+    "gone",
+    "come",
+    "came",
+    "make",
+    "take",
+    "taken",
+    "get",
+    "got",
+    "give",
+    "given",
+    "have",
+    "attribut",
+    "involv",
+    "includ",
+    "use",
+    "link",
+    "tied",
+    "connect",
+    "associat",
+    "relat",
+    "based",
+    "show",
+    "shown",
+    "seen",
+    "offer",
+    "send",
+    "target",
+    "affiliat",
+    "list",
+    "name",
+    "cite",
+    "mention",
+    "describe",
+    "call",
+}
+
 FIRST_TO_REPORT = re.compile(
     r"\b(?:was|were|is|are)\s+(?:the\s+)?first\s+(?:outlets?\s+|ones?\s+)?to\s+(?:report|publish|reveal|break)\w*|"
     r"\bfirst\s+(?:reported|published|revealed)\b",

@@ -27,7 +27,7 @@ from agent.nodes.reasoning import (
     relation_finding,
 )
 from agent.schemas import Evidence, Sentence, SourceStance, Stance
-from agent.text import FIRST_TO_REPORT, STOPWORDS, news_idiom, stem
+from agent.text import FIRST_TO_REPORT, LIGHT_VERBS, STOPWORDS, news_idiom, stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
 NOTABLE_IDF = 1.7  # a name in fewer than ~20% of sentences: not the corpus's omnipresent subject
@@ -261,47 +261,6 @@ _ADVERB = {
     "never",
     "just",
     "formally",
-}
-# verbs that relate things rather than say what happened ("were attributed to", "went to", "involved")
-_LIGHT_VERBS = {
-    "date",
-    "dated",
-    "go",
-    "went",
-    "gone",
-    "come",
-    "came",
-    "make",
-    "take",
-    "taken",
-    "get",
-    "got",
-    "give",
-    "given",
-    "have",
-    "attribut",
-    "involv",
-    "includ",
-    "use",
-    "link",
-    "tied",
-    "connect",
-    "associat",
-    "relat",
-    "based",
-    "show",
-    "shown",
-    "seen",
-    "offer",
-    "send",
-    "target",
-    "affiliat",
-    "list",
-    "name",
-    "cite",
-    "mention",
-    "describe",
-    "call",
 }
 _ATTRIBUTION_VERBS = {"say", "said", "claim", "report", "accord", "note", "state", "told", "write", "wrote", "allege"}
 
@@ -726,7 +685,7 @@ def sentence_signal(
     verb = main_verb(claim.text)
     if (
         verb
-        and verb not in _LIGHT_VERBS
+        and verb not in LIGHT_VERBS
         and verb not in sent.terms
         and verb in pterms
         and pcov < 0.85
@@ -813,6 +772,8 @@ def cross_check(
                 stance = "supports" if found.holds else "refutes"
                 signals = [Signal(stance, 0.8, found.reason, as_evidence(s)) for s in found.evidence]
                 best = signals[0]
+            elif stance == "supports":
+                stance, best = "neutral", None  # the words match, but the comparison is not borne out
         meta = (metas or {}).get(doc_id)
         cites = [best.evidence.citation()] if best else []
         if best:

@@ -204,7 +204,7 @@ DATE_RES = [
         ),
         "dMy",
     ),
-    (re.compile(rf"\b(?P<M>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d{{2}})\b", re.I), "My"),
+    (re.compile(rf"\b(?P<M>{_MONTH})\.?,?\s+(?:of\s+)?(?P<y>(?:19|20)\d{{2}})\b", re.I), "My"),
     (
         re.compile(
             rf"\b(?:in|since|until|by|early|late|mid|mid-|during|of|from|through|to|and|between|throughout|last|this|next)\s*-?\s*(?P<M>{'|'.join(MONTHS)})\b(?!\s+\d)",

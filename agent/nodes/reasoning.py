@@ -29,7 +29,7 @@ from agent.nodes.extract import (
     extract_features,
 )
 from agent.schemas import Evidence, Sentence
-from agent.text import STOPWORDS, content_terms, stem
+from agent.text import LIGHT_VERBS, STOPWORDS, content_terms, stem
 
 Kind = Literal["compare", "difference", "multiple", "rate", "gap", "order"]
 
@@ -501,6 +501,9 @@ _CALENDAR_WORDS = {
     "second",
     "third",
     "fourth",
+    "late",
+    "early",
+    "mid",
     "about",
     "roughly",
     "nearly",
@@ -537,7 +540,9 @@ def find_event(
     unless the day is a much better match. A sentence giving a different figure for one of the claim's
     `figures` (24,000 accounts when the claim says 25,000) is about another event."""
     names = {w for e in extract_entities(phrase) for w in entity_key(e).split()}
-    terms = {t for t in content_terms(phrase) if t not in _EVENT_STOP and t not in _CALENDAR_WORDS} - names
+    terms = (
+        {t for t in content_terms(phrase) if t not in _EVENT_STOP and t not in _CALENDAR_WORDS} - names - LIGHT_VERBS
+    )
     rare = {n for n in names if idf.get(n, 9.0) >= RARE_NAME_IDF}
     if not terms:
         return None
@@ -555,7 +560,10 @@ def find_event(
         if not dated or _other_figures(figures, f.quantities):
             continue
         words = [(m.start(), stem(m.group())) for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", s.text)]
+        range_ends: set[int] = set()
         for i, d in enumerate(dated):
+            if i in range_ends:
+                continue  # "June 5" in "April 22 to June 5" is the end of that range, not an event of its own
             score = 0.0
             for pos, w in words:
                 if w in terms or w in rare:
@@ -569,6 +577,7 @@ def find_event(
                 end_date = cal.date(nxt, last=True, year=nxt.year or start.year)
                 if end_date is not None and end_date > start:
                     end = end_date
+                    range_ends.add(i + 1)
                     ranges.setdefault((start, end), Event(start, end, s, score))
             is_span = end > start and (d.day is not None or nxt is not None and end != cal.date(d, last=True))
             if span and not is_span:
