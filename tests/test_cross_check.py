@@ -214,3 +214,10 @@ def test_cleft_sentences_say_who_did_it() -> None:
     from agent.text import news_idiom
 
     assert news_idiom("The Ledger was the paper that broke the story.") == "The Ledger broke the story."
+
+
+def test_who_did_it_needs_a_verb_not_an_adjective() -> None:
+    s = ev("o", "Open weights, free of controversy, gain value.")
+    assert stances("The Ledger opened an inquiry into the weights.", s) == {"o": "neutral"}
+    other = ev("b", "The Ledger broke it on May 4, citing a letter from Volta.")
+    assert stances("The Courier was first to report Volta's letter.", other) == {"b": "refutes"}

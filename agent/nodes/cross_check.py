@@ -231,8 +231,11 @@ def _subject_before(text: str, verb_stem: str, entities: list[str]) -> list[str]
     """Names written immediately before the verb ("Reuters and CNBC broke ..."), if they are names."""
     out = []
     for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", text):
-        if stem(m.group()) != verb_stem or m.group()[0].isupper():
+        w = m.group().lower()
+        if stem(w) != verb_stem or m.group()[0].isupper():
             continue
+        if not (w.endswith(("ed", "s")) or w in PAST_IRREGULAR):
+            continue  # "open weights" is not "opened"
         sm = _SUBJECT.search(text[max(0, m.start() - 80) : m.start()])
         if not sm:
             continue
@@ -613,7 +616,7 @@ def sentence_signal(
         role, why = _role_check(claim, sent)
         if role is True:
             support_slots += 1
-        elif role is False and cov >= 0.3:
+        elif role is False and pcov >= 0.3:  # the names differ by definition: the other words must match
             refutes.append((0.75, why))
 
     # who holds a title (chair, ranking member, CEO, founder ...)
