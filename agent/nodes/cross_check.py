@@ -612,10 +612,12 @@ def sentence_signal(
             refutes.append((0.85, f"claim says {'/'.join(claim.responses)}; source says {'/'.join(sorted(sent_resp))}"))
 
     # who did it
+    did_it = False
     if not claim.quantities:
         role, why = _role_check(claim, sent)
         if role is True:
             support_slots += 1
+            did_it = stem(why.split()[-1]) not in LIGHT_VERBS  # "X made ..." says little; "X broke ..." a lot
         elif role is False and pcov >= 0.3:  # the names differ by definition: the other words must match
             refutes.append((0.75, why))
 
@@ -681,7 +683,11 @@ def sentence_signal(
     if absent:
         return weak  # the claim names someone this source never mentions
     responded = responded and not missing_rare  # "the Qwen team rebutted it on X" is more than "Alibaba denies"
-    if not (pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.65 and pcov >= 0.55) or responded):
+    # the same actor doing the claim's deed ("Bloomberg broke it") is most of what a who-did-it claim says
+    did_it = did_it and pcov >= 0.2 and not missing_rare
+    if not (
+        pcov >= 0.7 or (support_slots and pcov >= 0.4) or (ev.dense >= 0.65 and pcov >= 0.55) or responded or did_it
+    ):
         return weak  # (a claim about how someone responded is decided by who and how: "did not respond")
     if claim_slots(claim) and not matched:
         return None
@@ -698,7 +704,7 @@ def sentence_signal(
     if any(q.relative for q in claim.quantities):
         return weak  # a difference, a rate or a part of a figure: needs arithmetic the rules do not do
     strength = min(1.0, pcov * (1.0 + 0.25 * support_slots) * (0.8 + 0.3 * max(0.0, ev.dense)))
-    if responded and not missing_rare:
+    if (responded and not missing_rare) or did_it:
         strength = max(strength, 0.6)
     why = f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})"
     return Signal("supports", strength, why, ev, support_slots, **slot_info)
