@@ -145,3 +145,18 @@ def test_a_period_for_an_event_the_source_never_mentions_says_nothing() -> None:
     p = parse_period(claim)
     assert p is not None
     assert period_finding(p, claim, sentences(STORY), IDF) is None
+
+
+def test_an_event_named_by_its_actors_alone() -> None:
+    # the claim's event is the Zipp recall, found by the rare name even though "disclosure" is not used
+    story = [*STORY, "In March 2025, Zipp recalled 8,000 scooters after 3 million rides."]
+    claim = "Zipp's recall disclosure came out in 2024."
+    p = parse_period(claim)
+    assert p is not None
+    found = period_finding(p, claim, sentences(story), {**IDF, "disclosure": 1.0})
+    assert found is not None and found[0] is False  # the story dates Zipp's recall to 2025
+    # the names are there but not what happened to them: no event
+    claim = "Volta and Zipp scheduled a safety hearing in 2026."
+    p = parse_period(claim)
+    assert p is not None
+    assert period_finding(p, claim, sentences(STORY), {**IDF, "schedul": 4.0, "hear": 4.0, "safety": 4.0}) is None

@@ -117,12 +117,13 @@ ATTRIBUTION = re.compile(
 RESPONSE_CLASSES: dict[str, re.Pattern[str]] = {
     "deny": re.compile(
         r"\b(den(y|ies|ied|ying|ial)|reject(s|ed)?|rebut(s|ted)?|refut(e|es|ed)|dismiss(es|ed)?|"
-        r"disputed|disputes (the|this|these|that|those|its|their|anthropic)|rebuttal|push(ed)? back)\b",
+        r"disputed|disputes (the|this|these|that|those|its|their)|rebuttal|push(ed)? back)\b",
         re.I,
     ),
     "no_response": re.compile(
-        r"\b(declin(ed|es) to comment|did not (respond|reply|comment|return)|has not (yet )?(responded|commented|"
-        r"issued|posted|returned|replied|made)|have not (yet )?(responded|commented)|not (yet )?(been )?made public|"
+        r"\b(declin(ed|es) to comment|did not (respond|reply|comment|return|say|speak)|"
+        r"(has|had) not (yet )?(responded|commented|issued|posted|returned|replied|made|said|spoken|released|"
+        r"addressed)|have not (yet )?(responded|commented)|not (yet )?(been )?made public|"
         r"no (public )?(statement|comment|response)|not respond(ed)?|silent|silence|without comment|"
         r"(did|does) not (immediately )?(respond|comment)|yet to (respond|comment)|not returned|unanswered|pending)\b",
         re.I,

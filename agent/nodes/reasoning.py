@@ -547,9 +547,13 @@ def find_event(
     if not terms:
         return None
     doc_terms: set[str] = set().union(*(features_of(s.text).terms for s in sentences)) if sentences else set()
-    weight = sum(idf.get(t, 3.0) for t in terms)
-    if sum(idf.get(t, 3.0) for t in terms & doc_terms) < 0.6 * weight:
+    # the event's own words and rare names: a source that uses few of them describes another event
+    marks = terms | rare
+    weight = sum(idf.get(t, 3.0) for t in marks)
+    if sum(idf.get(t, 3.0) for t in marks & doc_terms) < 0.6 * weight:
         return None
+    if len(terms) >= 2 and sum(idf.get(t, 3.0) for t in terms & doc_terms) < 0.5 * sum(idf.get(t, 3.0) for t in terms):
+        return None  # the names are there, but not what happened to them ("a hearing was scheduled")
     if rare and not rare & doc_terms:
         return None
     best: dict[bool, Event] = {}
