@@ -31,7 +31,7 @@ from agent.text import FIRST_TO_REPORT, LIGHT_VERBS, STOPWORDS, news_idiom, stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
 NOTABLE_IDF = 1.7  # a name in fewer than ~20% of sentences: not the corpus's omnipresent subject
-GENERIC_UNIT = {"claude", "ai", "model", "firm", "total", "more", "new", "than", "additional"}
+GENERIC_UNIT = {"ai", "model", "firm", "total", "more", "new", "than", "additional"}
 
 
 @dataclass

@@ -336,6 +336,8 @@ def _unit_after(text: str, end: int) -> list[str]:
             "which",
         ):
             break
+        if w[0].isupper() and unit == [] and len(w) > 1:
+            continue  # a name before the noun ("28.8 million Claude exchanges") is not the unit
         if w.lower() not in STOPWORDS:
             unit.append(stem(w))
     return unit[:3]

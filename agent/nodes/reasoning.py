@@ -302,7 +302,7 @@ def _unit_terms(rel: Relation, facts: list[Fact]) -> set[str]:
         return {rel.unit}
     claim_terms = content_terms(rel.left + " " + rel.right)
     seen = set().union(*(f.units for f in facts)) if facts else set()
-    return (claim_terms & seen) - {"claude", "ai", "model", "total", "new", "additional"}
+    return (claim_terms & seen) - {"ai", "model", "total", "new", "additional"}
 
 
 @dataclass
