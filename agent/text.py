@@ -331,10 +331,17 @@ def stem(word: str) -> str:
     elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
     elif len(w) > 5 and w.endswith("ed"):
-        w = w[:-2] if w[-3] != "i" else w[:-3] + "y"
+        w = _undouble(w[:-2] if w[-3] != "i" else w[:-3] + "y")
     elif len(w) > 6 and w.endswith("ing"):
-        w = w[:-3]
+        w = _undouble(w[:-3])
     return SYNONYMS.get(w, w)
+
+
+def _undouble(w: str) -> str:
+    """ "occurr" → "occur", "stopp" → "stop" (but "call", "pass", "buzz" keep theirs)."""
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouyslz":
+        return w[:-1]
+    return w
 
 
 @lru_cache(maxsize=65536)
