@@ -630,18 +630,20 @@ def sentence_signal(
 
     # a name the source never uses, in a sentence that says the same thing about someone else
     absent = [e for e in missing if not doc_entities or entity_key(e) not in doc_entities]
-    unheard = [e for e in absent if any(w not in idf for w in entity_key(e).split())] if idf else absent
+    # unheard: no word of the name is known to the corpus ("S-nitrosylated GAPDH" is not, GAPDH is known)
+    unheard = [e for e in absent if all(w not in idf for w in entity_key(e).split())] if idf else absent
     additive = _ADDITIVE.search(claim.text) is not None  # "X has also accused ...": not instead of Y
+    others = [f for f in foreign if _proper_name(f, text)]
     if (
         unheard
-        and foreign
+        and others
         and pcov >= 0.75
         and not refutes
         and not claim.quantities
         and not claim.dates
         and not additive
     ):
-        refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(foreign[:3])}"))
+        refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(others[:3])}"))
     # the same words around another name: "accused Baidu of" vs "accuses Alibaba of"; "Senate Commerce
     # Committee" vs "Senate Banking Committee"
     if not refutes and not additive and pcov >= 0.5 and not _negated_near(text, pterms & sent.terms):

@@ -180,7 +180,8 @@ class Features(BaseModel):
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|mn|bn|tn|mio|[kKmMbB])\b)?"
-QUANTITY_RE = re.compile(r"(?P<pre>[~≈]|\$)?" + _NUM + _SCALE + r"(?P<plus>\+)?", re.I)
+# not a digit inside a name or code ("Th2 cells", "rs647161", "GPT-5")
+QUANTITY_RE = re.compile(r"(?<![A-Za-z\d.,])(?P<pre>[~≈]|\$)?" + _NUM + _SCALE + r"(?P<plus>\+)?", re.I)
 _WORDNUM_RE = re.compile(
     r"\b(?P<w>" + "|".join(sorted((re.escape(k) for k in NUMBER_WORDS), key=len, reverse=True)) + r")\s+"
     r"(?P<unit>days?|weeks?|months?|years?|hours?)\b",
