@@ -1,4 +1,7 @@
-"""verdict: aggregate per-source stances into a label, a confidence and a rationale."""
+"""verdict: aggregate per-source stances into a label, a confidence and a rationale.
+
+Confidences grow with the number of agreeing sources; the constants were fitted to how often each
+label was right on the seed and first held-out gold sets (the second held-out set reports ECE)."""
 
 from __future__ import annotations
 
@@ -27,15 +30,15 @@ def aggregate(stances: list[SourceStance], valid: Callable[[Citation], bool] | N
             rationale += f" Outlier: {ref[0].doc_id} is the only source that disagrees."
         elif len(sup) == 1 and len(ref) >= 2:
             rationale += f" Outlier: {sup[0].doc_id} is the only source that agrees."
-        confidence = 0.55 + 0.1 * min(len(sup), len(ref))
+        confidence = 0.8 + 0.05 * min(len(sup), len(ref))
     elif sup:
         label = "SUPPORTED"
         rationale = f"{len(sup)} source(s) support the claim ({_names(sup)}); none contradicts it."
-        confidence = 0.5 + 0.1 * min(len(sup), 4)
+        confidence = 0.85 + 0.03 * min(len(sup), 4)
     elif ref:
         label = "REFUTED"
         rationale = f"{len(ref)} source(s) contradict the claim ({_names(ref)}): {ref[0].reason}; none supports it."
-        confidence = 0.5 + 0.1 * min(len(ref), 4)
+        confidence = 0.8 + 0.05 * min(len(ref), 4)
     else:
         label = "NOT_ENOUGH_INFO"
         rationale = (
@@ -43,7 +46,7 @@ def aggregate(stances: list[SourceStance], valid: Callable[[Citation], bool] | N
             if not stances
             else (f"{len(stances)} source(s) were searched but none states or contradicts the claim; abstaining.")
         )
-        confidence = 0.6
+        confidence = 0.65
     cites: list[Citation] = []
     for s in sup + ref:
         for c in s.citations:
