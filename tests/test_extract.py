@@ -81,3 +81,11 @@ def test_a_month_used_as_a_modifier_is_a_date() -> None:
 
     assert [d.month for d in extract_dates("Volta's March recall named two models.")] == [3]
     assert extract_dates("Prices may rise.") == []
+
+
+def test_a_model_is_named_with_its_version() -> None:
+    from agent.nodes.extract import extract_entities
+
+    assert "Qwen 3.5" in extract_entities("The distilled model was Qwen 3.5.")
+    assert extract_entities("Claude handled 28.8 million queries.") == ["Claude"]
+    assert extract_entities("Volta 2 days later recalled them.") == ["Volta"]

@@ -553,6 +553,13 @@ def extract_dates(text: str) -> list[DateMention]:
     return found
 
 
+_VERSION = re.compile(
+    r"[ -](\d{1,2}(?:\.\d+)?)\b(?![,.]?\d)"
+    r"(?!\s*(?:(?:thousand|million|billion|trillion|k|m|bn|percent|days?|weeks?|months?|years?|hours?)\b|%|[-–]\s*\d))",
+    re.I,
+)
+
+
 def extract_entities(text: str) -> list[str]:
     out: list[str] = []
     for m in _ENTITY_RE.finditer(text):
@@ -566,6 +573,9 @@ def extract_entities(text: str) -> list[str]:
         name = " ".join(words)
         if not name or name in _NOT_ENTITY or len(name) < 2:
             continue
+        version = _VERSION.match(text, m.end())
+        if version and words and m.group().rstrip().endswith(words[-1]) and float(version.group(1)) < 100:
+            name = f"{name} {version.group(1)}"  # "Qwen 3.5", "GPT 5": a model is named with its version
         for part in re.split(r"['’]s\s+|\s+(?:of|de|the)\s+" if len(words) > 3 else r"['’]s\s+", name):
             if part and part not in out:
                 out.append(part)
