@@ -228,9 +228,8 @@ def why_view(session: Session) -> Any:
     if last is None:
         return Text("Nothing to explain yet: ask a question or type a claim.")
     parts: list[Any] = [Text(f"Evidence behind: {last.text}", style="bold")]
-    record = last.record or (
-        session.last_verdict().record if last.answer and not last.evidence and session.last_verdict() else None
-    )
+    previous = session.last_verdict() if last.answer and not last.evidence else None
+    record = last.record or (previous.record if previous is not None else None)
     if record is not None:
         parts.append(Text(f"{record.label} (confidence {record.confidence:.2f}) — {record.rationale}"))
         parts.append(stance_table(record))

@@ -423,7 +423,7 @@ def parse_jsonl_record(record: object, line: int, path: str) -> Document | LoadE
     title = str(record.get("title") or "")
     abstract = record.get("abstract")
     presplit = isinstance(abstract, list)
-    if presplit:
+    if isinstance(abstract, list):
         parts = [str(s).strip() for s in abstract]
         text = "\n".join(parts)
         segments, pos = [], 0

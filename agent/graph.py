@@ -80,7 +80,11 @@ def _each_check(
     usage = state.llm.model_copy()
     checks = []
     for c in state.checks:
-        result, u = ctx.llm_stage(stage, payload(c), lambda c=c: offline(c))
+
+        def run_offline(c: ClaimCheck = c) -> Any:
+            return offline(c)
+
+        result, u = ctx.llm_stage(stage, payload(c), run_offline)
         usage.add(u)
         checks.append(c.model_copy(update={field: result}))
     return checks, usage

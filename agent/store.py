@@ -160,7 +160,7 @@ class VectorStore:
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         for i in range(0, len(doc_ids), 500):
             part = list(doc_ids[i : i + 500])
-            self.chunks.delete(where={"doc_id": {"$in": part}})
+            self.chunks.delete(where={"doc_id": {"$in": part}})  # type: ignore[dict-item]
             self.docs.delete(ids=part)
 
     def write(self, docs: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
@@ -247,9 +247,10 @@ class VectorStore:
         n = min(k, self.count())
         if n == 0:
             return []
-        where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
+        where: Any = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
         res = self.chunks.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+        distances = res["distances"] or [[]]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], distances[0], strict=True)]
 
 
 def sentences_of(chunk: Chunk) -> list[Sentence]:

@@ -313,7 +313,7 @@ def _cue_before(text: str, start: int, cues: tuple[str, ...]) -> bool:
 
 def _unit_after(text: str, end: int) -> list[str]:
     words = re.findall(r"[A-Za-z][A-Za-z'-]*", re.split(r"[,.;:()\[\]]", text[end : end + 60])[0])[:4]
-    unit = []
+    unit: list[str] = []
     for w in words:
         if w.lower() in (
             "and",

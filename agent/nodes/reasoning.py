@@ -462,10 +462,11 @@ class Calendar:
         counts: dict[int, int] = {}
         mentions = [d for s in sentences for d in features_of(s.text).dates if d.year]
         for d in sorted(mentions, key=lambda d: d.day is not None):  # month-level mentions first
-            counts[d.year] = counts.get(d.year, 0) + 1  # type: ignore[index]
+            year = d.year or 0
+            counts[year] = counts.get(year, 0) + 1
             if d.month:
-                self.known.setdefault((d.month, d.day), d.year)  # type: ignore[arg-type]
-                self.known.setdefault((d.month, None), d.year)  # type: ignore[arg-type]
+                self.known.setdefault((d.month, d.day), year)
+                self.known.setdefault((d.month, None), year)
         self.year = max(counts, key=lambda y: counts[y]) if counts else None
 
     def date(self, d: DateMention, last: bool = False, year: int | None = None) -> dt.date | None:
@@ -697,18 +698,19 @@ def parse_period(claim: str) -> Period | None:
         found = Period(dt.date(y, m0, d0), dt.date(y, m1, d1), False, m.span(), m.group())
     elif len(dates) == 2 and _RANGE.search(claim[max(0, dates[0].start - 12) : dates[1].start]):
         cal = Calendar([])
-        a, b = dates
-        year = a.year or b.year
-        start, end = cal.date(a, year=year), cal.date(b, last=True, year=year)
-        if start is None or end is None or end <= start:
+        first, last = dates
+        year = first.year or last.year
+        lo, hi = cal.date(first, year=year), cal.date(last, last=True, year=year)
+        if lo is None or hi is None or hi <= lo:
             return None
-        precise = a.day is not None and b.day is not None
-        found = Period(start, end, precise, (a.start, b.start + len(b.text)), claim[a.start : b.start + len(b.text)])
+        precise = first.day is not None and last.day is not None
+        span = (first.start, last.start + len(last.text))
+        found = Period(lo, hi, precise, span, claim[span[0] : span[1]])
     elif len(dates) == 1 and dates[0].day is None and dates[0].year is not None:
-        d = dates[0]
-        start = dt.date(d.year, d.month or 1, 1)  # type: ignore[arg-type]
-        end = _month_end(d.year, d.month) if d.month else dt.date(d.year, 12, 31)  # type: ignore[arg-type]
-        found = Period(start, end, False, (d.start, d.start + len(d.text)), d.text)
+        only, y = dates[0], dates[0].year
+        lo = dt.date(y, only.month or 1, 1)
+        hi = _month_end(y, only.month) if only.month else dt.date(y, 12, 31)
+        found = Period(lo, hi, False, (only.start, only.start + len(only.text)), only.text)
     else:
         return None
     a, b = found.span
