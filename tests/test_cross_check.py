@@ -221,3 +221,15 @@ def test_who_did_it_needs_a_verb_not_an_adjective() -> None:
     assert stances("The Ledger opened an inquiry into the weights.", s) == {"o": "neutral"}
     other = ev("b", "The Ledger broke it on May 4, citing a letter from Volta.")
     assert stances("The Courier was first to report Volta's letter.", other) == {"b": "refutes"}
+
+
+def test_rather_than_negates_what_follows() -> None:
+    s = ev("n", "Rather than sue Volta in court, the city wrote to the regulator.", dense=0.6)
+    assert stances("The city filed a lawsuit against Volta in court.", s) == {"n": "refutes"}
+
+
+def test_a_plan_is_not_a_done_deed() -> None:
+    s = ev("p", "Senators Ana Ruiz and Omar Said are drafting a bill that would ban scooter sharing.", dense=0.7)
+    assert stances("Ruiz and Said's scooter sharing bill has already become law.", s) == {"p": "refutes"}
+    done = ev("d", "The scooter sharing ban from Senators Ruiz and Said became law in May.", dense=0.7)
+    assert stances("Ruiz and Said's scooter sharing bill has already become law.", done) != {"d": "refutes"}

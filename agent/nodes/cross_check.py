@@ -363,6 +363,21 @@ def _title_check(claim_text: str, text: str) -> tuple[bool | None, str]:
     return None, ""
 
 
+NEG_PCOV = 0.5  # how much of the claim's wording a negated sentence must share to refute it
+NEG_BASE = 0.15
+_DONE = re.compile(
+    r"\b(?:has|have|had)\s+(?:already\s+)?(?:become|been\s+(?:passed|enacted|signed|approved|adopted|finali[sz]ed|"
+    r"completed|settled|closed))\b|\b(?:became|become|is\s+now|already)\s+law\b|\b(?:was|were)\s+(?:passed|enacted|"
+    r"signed into law|approved|adopted|finali[sz]ed|completed|settled)\b|\b(?:took|has taken|went into)\s+effect\b",
+    re.I,
+)
+_PENDING = re.compile(
+    r"\b(?:working on|drafting|drafts?|would|proposed|proposal|considering|plans? to|planning|expected to|pending|"
+    r"yet to|introduc(?:e|ed|es|ing)|seeking|under review|could)\b",
+    re.I,
+)
+
+
 _NEG_CUE = re.compile(
     r"\b(not|no|never|nothing|nobody|no one|none|neither|nor|without|cannot|rather than|instead of|"
     r"far from|yet to|declined to|refused to|failed to|[a-z]+n't)\b(?!\s+(only|just|merely|the first|"
@@ -665,14 +680,24 @@ def sentence_signal(
     # the claim's subject may be "the company" in the sentence; the other names it gives must be there
     missing_rare = [m for m in missing if _is_rare(m, idf) and m != claim.entities[0]]
     if (
-        pcov >= 0.6
+        pcov >= NEG_PCOV
         and shared
         and not missing_rare  # "declined to give the logs to Reuters" says nothing of giving them to the FBI
         and not claim.responses
         and not sent.responses
         and _negated_near(claim.text, shared) != _negated_near(text, shared)
     ):
-        return Signal("refutes", 0.6 * pcov, "the source states the opposite (negation)", ev)
+        return Signal("refutes", NEG_BASE + 0.4 * pcov, "the source states the opposite (negation)", ev)
+    # status: the claim says it has happened ("has become law"), the source that it is still to come
+    if (
+        pcov >= 0.4
+        and shared
+        and not missing_rare
+        and _DONE.search(claim.text)
+        and not _DONE.search(text)
+        and _PENDING.search(text)
+    ):
+        return Signal("refutes", 0.6, "claim says it has happened; the source says it is still planned or pending", ev)
 
     quotes = _quoted(claim.text)
     if quotes:
