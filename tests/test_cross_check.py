@@ -233,3 +233,8 @@ def test_a_plan_is_not_a_done_deed() -> None:
     assert stances("Ruiz and Said's scooter sharing bill has already become law.", s) == {"p": "refutes"}
     done = ev("d", "The scooter sharing ban from Senators Ruiz and Said became law in May.", dense=0.7)
     assert stances("Ruiz and Said's scooter sharing bill has already become law.", done) != {"d": "refutes"}
+
+
+def test_the_negated_word_must_be_the_claims_when_little_is_shared() -> None:
+    s = ev("h", "The regulator's report does not connect the two stories about Volta.", dense=0.5)
+    assert stances("The Ledger ran a story about Volta the same day as the regulator's report.", s) != {"h": "refutes"}

@@ -386,12 +386,16 @@ _NEG_CUE = re.compile(
 )
 
 
-def _negated_near(text: str, terms: set[str], window: int = 6) -> bool:
-    """A negation whose scope (the next few words) reaches one of the given terms."""
+def _negated_near(text: str, terms: set[str], window: int = 6, head: bool = False) -> bool:
+    """A negation whose scope (the next few words) reaches one of the given terms; with `head`, the
+    negated word itself must be one of them ("does not connect the two stories" negates connecting,
+    not stories)."""
     for m in _NEG_CUE.finditer(text):
         scope = re.split(r"[,;:.!?—–()]", text[m.end() : m.end() + 80])[0]
         after = re.findall(r"[A-Za-z][A-Za-z'-]+", scope)[:window]
-        if any(stem(w) in terms for w in after):
+        if head:
+            after = [w for w in after if w.lower() not in STOPWORDS and not w.lower().endswith("ly")][:1]
+        if any(stem(w) in terms or stem(w).rstrip("e") in terms for w in after):
             return True
     return False
 
@@ -686,6 +690,8 @@ def sentence_signal(
         and not claim.responses
         and not sent.responses
         and _negated_near(claim.text, shared) != _negated_near(text, shared)
+        # with less of the wording shared, the negated word itself must be the claim's
+        and (pcov >= 0.6 or _negated_near(claim.text, shared, head=True) or _negated_near(text, shared, head=True))
     ):
         return Signal("refutes", NEG_BASE + 0.4 * pcov, "the source states the opposite (negation)", ev)
     # status: the claim says it has happened ("has become law"), the source that it is still to come
