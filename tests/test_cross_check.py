@@ -236,5 +236,10 @@ def test_a_plan_is_not_a_done_deed() -> None:
 
 
 def test_the_negated_word_must_be_the_claims_when_little_is_shared() -> None:
-    s = ev("h", "The regulator's report does not connect the two stories about Volta.", dense=0.5)
-    assert stances("The Ledger ran a story about Volta the same day as the regulator's report.", s) != {"h": "refutes"}
+    from agent.nodes.cross_check import _negated_near
+
+    text = "The regulator's report does not connect the two stories about Volta."
+    assert _negated_near(text, {"news"})  # "stories" is in the negation's scope ...
+    assert not _negated_near(text, {"news"}, head=True)  # ... but connecting is what is negated
+    assert _negated_near("Rather than sue Volta, the city wrote to the regulator.", {"sue"}, head=True)
+    assert _negated_near("Volta declined to provide the logs.", {"provid"}, head=True)  # provided ~ provide
