@@ -45,13 +45,6 @@ class Signal:
     conflicts: tuple[tuple[str, str], ...] = ()
 
 
-def _fmt(v: float) -> str:
-    for scale, word in ((1e9, " billion"), (1e6, " million")):
-        if v >= scale:
-            return f"{v / scale:g}{word}"
-    return f"{v:,.0f}"
-
-
 def _q_compatible(c: Quantity, s: Quantity) -> bool | None:
     """True: same amount; False: a different amount; None: cannot tell (bounds)."""
     tol = 0.035 if (c.approx or s.approx or c.bound or s.bound) else 0.005
