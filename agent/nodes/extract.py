@@ -398,6 +398,17 @@ def _word_value(words: list[str]) -> float | None:
     return value or None
 
 
+def _hedges(
+    text: str, start: int, tilde: bool = False, plus: bool = False
+) -> tuple[bool, Literal["more", "less"] | None]:
+    """Is the figure written at `start` approximate ("about", "~"), and is it a bound ("over", "25,000+",
+    "almost")?"""
+    approx = tilde or _cue_before(text, start, APPROX_CUES)
+    if plus or _cue_before(text, start, MORE_CUES):
+        return approx, "more"
+    return approx, "less" if _cue_before(text, start, LESS_CUES) else None
+
+
 def _word_quantities(text: str) -> list[Quantity]:
     """Figures written in words: "twenty-five thousand accounts", "two million exchanges"."""
     out = []
@@ -413,14 +424,7 @@ def _word_quantities(text: str) -> list[Quantity]:
         unit = _unit_after(text, m.end())
         if unit and unit[0] in ("day", "week", "month", "year", "hour", "percent", "%"):
             continue
-        approx = _cue_before(text, m.start(), APPROX_CUES)
-        bound: Literal["more", "less"] | None = (
-            "more"
-            if _cue_before(text, m.start(), MORE_CUES)
-            else "less"
-            if _cue_before(text, m.start(), LESS_CUES)
-            else None
-        )
+        approx, bound = _hedges(text, m.start())
         out.append(Quantity(value=value, text=m.group(), unit=unit, approx=approx, bound=bound, start=m.start()))
     return out
 
@@ -451,12 +455,7 @@ def extract_quantities(text: str) -> list[Quantity]:
             continue  # durations are their own slot
         if _MONTH_NEAR.search(text[max(0, m.start() - 12) : m.start()]) and value <= 31 and not scale:
             continue  # the day of a date
-        approx = bool(m.group("pre") and m.group("pre") in "~≈") or _cue_before(text, m.start(), APPROX_CUES)
-        bound: Literal["more", "less"] | None = None
-        if m.group("plus") or _cue_before(text, m.start(), MORE_CUES):
-            bound = "more"
-        elif _cue_before(text, m.start(), LESS_CUES):
-            bound = "less"
+        approx, bound = _hedges(text, m.start(), tilde=m.group("pre") in ("~", "≈"), plus=bool(m.group("plus")))
         relative = bool(
             re.match(
                 r"\s+(?:\w+\s+){0,2}(more|fewer|less|greater|higher|lower)\b(?!\s+than\s+\d)",
