@@ -12,7 +12,7 @@ from typing import Any
 GATE_TOLERANCE = 0.02
 TRACKED = ("accuracy", "macro_f1", "citation_precision", "source_recall", "quote_validity", "evidence_recall@3",
            "ece", "latency_ms.p50", "latency_ms.p95", "llm_per_claim.calls", "qa.key_fact_recall",
-           "qa.citation_validity")
+           "qa.citation_validity", "official.abstract_label_only.f1", "official.sentence_selection_label.f1")
 
 
 def _get(summary: dict[str, Any], dotted: str) -> Any:
@@ -39,14 +39,27 @@ class GateResult:
     reasons: list[str] = field(default_factory=list)
 
 
-def gate(summary: dict[str, Any], baseline: dict[str, Any] | None, tolerance: float = GATE_TOLERANCE) -> GateResult:
-    """Fail when macro-F1 drops more than `tolerance` below the baseline, or any citation fails the slice check."""
+METRIC_NAMES = {
+    "macro_f1": "macro-F1",
+    "official.abstract_label_only.f1": "abstract label-only F1",
+    "official.sentence_selection_label.f1": "sentence selection+label F1",
+}
+
+
+def gate(summary: dict[str, Any], baseline: dict[str, Any] | None, tolerance: float = GATE_TOLERANCE,
+         metrics: Sequence[str] = ("macro_f1",)) -> GateResult:
+    """Fail when a gated metric (dotted key; default macro-F1) drops more than `tolerance` below the baseline,
+    when any citation fails the slice check, or when a case raised. Metrics the baseline lacks are not gated."""
     reasons = []
-    if baseline is not None and "macro_f1" in baseline:
-        floor = baseline["macro_f1"] - tolerance
-        if summary.get("macro_f1", 0.0) < floor:
-            reasons.append(f"macro-F1 {summary.get('macro_f1', 0.0):.3f} < baseline {baseline['macro_f1']:.3f} "
-                           f"- {tolerance} = {floor:.3f}")
+    for key in metrics:
+        then = _get(baseline or {}, key)
+        if not isinstance(then, int | float):
+            continue
+        now = _get(summary, key)
+        now = float(now) if isinstance(now, int | float) else 0.0
+        floor = then - tolerance
+        if now < floor:
+            reasons.append(f"{METRIC_NAMES.get(key, key)} {now:.3f} < baseline {then:.3f} - {tolerance} = {floor:.3f}")
     bad = (summary.get("invalid_citations") or 0) + (_get(summary, "qa.invalid_citations") or 0)
     if bad:
         reasons.append(f"{bad} citation(s) fail the slice check (quote != text[start:end])")
