@@ -14,7 +14,7 @@ DEFAULT_DATASETS = [
     PROJECT_ROOT / "evals" / "gold" / "seed_claims.jsonl",
     PROJECT_ROOT / "evals" / "gold" / "seed_questions.jsonl",
 ]
-DEFAULT_BASELINE = PROJECT_ROOT / "evals" / "baseline_summary.json"
+DEFAULT_BASELINE = PROJECT_ROOT / "evals" / "baselines" / "seed.json"
 
 
 def eval_command(
@@ -27,7 +27,11 @@ def eval_command(
     ),
     baseline: Annotated[Path, typer.Option(help="baseline summary to compare against")] = DEFAULT_BASELINE,
     gate: Annotated[
-        bool, typer.Option("--gate", help="exit 1 when macro-F1 < baseline − 0.02 or a citation fails the slice check")
+        bool,
+        typer.Option(
+            "--gate",
+            help="exit 1 when macro-F1 < baseline − 0.02, a citation fails the slice check, or there is no baseline",
+        ),
     ] = False,
     write_baseline: Annotated[
         bool, typer.Option("--write-baseline", help="save this run's summary as the baseline")
@@ -74,10 +78,14 @@ def eval_command(
     console.print(f"report: {files['report.html']}")
     if write_baseline:
         keep = {k: v for k, v in summary.items() if k not in ("reliability", "baseline_deltas")}
+        baseline.parent.mkdir(parents=True, exist_ok=True)
         baseline.write_text(json.dumps(keep, indent=2) + "\n", encoding="utf-8")
         console.print(f"baseline written: {baseline}")
     if gate:
         result = run_gate(summary, None if write_baseline else base)
+        if base is None and not write_baseline:
+            result.ok = False
+            result.reasons.insert(0, f"no baseline at {baseline} to gate against (write one with --write-baseline)")
         if not result.ok:
             for reason in result.reasons:
                 err.print(f"[bold red]gate failed:[/] {reason}")

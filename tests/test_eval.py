@@ -21,7 +21,7 @@ from evals.runner import run_claims, summarize_claims
 from tests.conftest import CHROME_FLAGS
 
 GOLD = PROJECT_ROOT / "evals" / "gold"
-BASELINE = PROJECT_ROOT / "evals" / "baseline_summary.json"
+BASELINE = PROJECT_ROOT / "evals" / "baselines" / "seed.json"
 
 
 # ------------------------------------------------------------------------------------------- metrics
