@@ -3,12 +3,21 @@
 `python -m evals.climate_fever [--limit N] [--report DIR] [--workers 2]` — each claim's five sentences become
 five one-sentence documents in that claim's own Chroma collection under `.bench/climate-fever` (derived data,
 never in the repo). 4-way accuracy and macro-F1, DISPUTED → CONFLICTING.
+
+Each claim's result is kept in `<data-dir>/results/<verifier fingerprint>/<id>.result.json` so an interrupted
+run resumes; the fingerprint (evals.benchmarks.verifier_fingerprint) changes with the stance settings, the
+stance model's weights and the verifier's code, so a result is reused only by the verifier that computed it.
+
+`--slice N` (the CI gate: `--slice 300 --gate`): a fixed sample of N claims (seed 0); `--gate` fails when 4-way
+accuracy or macro-F1 falls more than 0.03 below `evals/baselines/climate-fever-slice<N>.json`, or when a citation
+fails the slice check.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +26,7 @@ from typing import Any
 from agent.context import Services
 from agent.schemas import LABELS
 from agent.settings import PROJECT_ROOT, Settings, offline_environment
+from evals import benchmarks as bench
 from evals.dataset import Case, QuoteValidity
 from evals.report import write_report
 from evals.runner import progress_bar, summarize_claims
@@ -24,6 +34,13 @@ from evals.runner import progress_bar, summarize_claims
 LABEL_MAP = {"SUPPORTS": "SUPPORTED", "REFUTES": "REFUTED", "NOT_ENOUGH_INFO": "NOT_ENOUGH_INFO",
              "DISPUTED": "CONFLICTING"}
 STANCE_MAP = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT_ENOUGH_INFO": "neutral"}
+GATED = ("accuracy", "macro_f1")
+
+
+def slice_rows(rows: list[dict[str, Any]], n: int, seed: int = bench.SEED) -> list[dict[str, Any]]:
+    """A seeded sample of `n` claims, in file order."""
+    keep = set(bench.sample_ids((r["claim_id"] for r in rows), n, seed))
+    return [r for r in rows if r["claim_id"] in keep]
 
 
 def claim_corpus(row: dict[str, Any], out_dir: Path) -> Path:
@@ -36,13 +53,16 @@ def claim_corpus(row: dict[str, Any], out_dir: Path) -> Path:
     return path
 
 
-def run_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path) -> dict[str, Any]:
-    """One claim, its result kept next to its corpus so an interrupted run resumes where it stopped."""
-    done = corpus_dir / f"{row['claim_id']}.result.json"
+def run_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path,
+            results_dir: Path) -> dict[str, Any]:
+    """One claim, its result kept under the verifier's fingerprint so an interrupted run resumes where it stopped."""
+    done = results_dir / f"{row['claim_id']}.result.json"
     if done.exists():
         return json.loads(done.read_text(encoding="utf-8"))
     result = verify_one(row, base, embedder, corpus_dir)
-    done.write_text(json.dumps(result), encoding="utf-8")
+    tmp = done.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    tmp.replace(done)
     return result
 
 
@@ -79,43 +99,75 @@ def verify_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: P
     }
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    ap = argparse.ArgumentParser(description=__doc__)
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--report", type=Path, default=PROJECT_ROOT / "reports" / "climate-fever")
+    ap.add_argument("--slice", type=int, default=None, metavar="N", help="a seeded sample of N claims")
+    ap.add_argument("--seed", type=int, default=bench.SEED, help="the slice's sampling seed")
+    ap.add_argument("--report", type=Path, default=None, help="default reports/climate-fever[-slice<N>]")
     ap.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / ".bench" / "climate-fever")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--fresh", action="store_true", help="ignore results kept from an earlier (interrupted) run")
+    bench.add_gate_arguments(ap, "climate-fever")
     args = ap.parse_args(argv)
+    name = f"climate-fever-slice{args.slice}" if args.slice else "climate-fever"
+    args.report = args.report or PROJECT_ROOT / "reports" / name
+    args.baseline = args.baseline or bench.default_baseline("climate-fever", args.slice)
+    summary = run(args)
+    return bench.finish(summary, args.baseline, bench.load_baseline(args.baseline), GATED, gate_on=args.gate,
+                        write_baseline=args.write_baseline, summary_out=args.summary_out)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
     offline_environment()
     from agent.store import Embedder
 
     base = Settings(data_dir=args.data_dir)
+    data = base.benchmarks_dir / "climate-fever" / "climate-fever.jsonl"
+    if not data.is_file():
+        sys.exit(f"Climate-FEVER data not found: {data} (settings.benchmarks_dir = {base.benchmarks_dir})")
+    fingerprint = bench.verifier_fingerprint(base)
     corpus_dir = args.data_dir / "corpora"
+    results_dir = args.data_dir / "results" / fingerprint
     corpus_dir.mkdir(parents=True, exist_ok=True)
+    results_dir.mkdir(parents=True, exist_ok=True)
     if args.fresh:
-        for f in corpus_dir.glob("*.result.json"):
+        for f in results_dir.glob("*.result.json"):
             f.unlink()
-    rows_in = [json.loads(x) for x in (base.benchmarks_dir / "climate-fever" / "climate-fever.jsonl")
-               .read_text(encoding="utf-8").splitlines() if x.strip()][: args.limit]
+    rows_in = [json.loads(x) for x in data.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if args.slice:
+        rows_in = slice_rows(rows_in, args.slice, args.seed)
+    rows_in = rows_in[: args.limit]
+    cached = sum((results_dir / f"{r['claim_id']}.result.json").exists() for r in rows_in)
+    print(f"verifier {fingerprint}: {cached} of {len(rows_in)} results kept from an earlier run ({results_dir})")
     embedder = Embedder(base.embedding)
     t0 = time.perf_counter()
     with progress_bar("Climate-FEVER claims", len(rows_in)) as advance, ThreadPoolExecutor(args.workers) as pool:
-        futures = [pool.submit(run_one, r, base, embedder, corpus_dir) for r in rows_in]
+        futures = [pool.submit(run_one, r, base, embedder, corpus_dir, results_dir) for r in rows_in]
         for f in futures:
             f.result()
             advance()
     rows = [f.result() for f in futures]
     wall = time.perf_counter() - t0
     summary = summarize_claims(rows, LABELS)
-    summary.update({"dataset": "climate-fever", "wall_s": {"total": wall},
+    slice_info = None
+    if args.slice:
+        slice_info = {"claims": len(rows_in), "seed": args.seed,
+                      "claim_ids": bench.ids_digest(r["claim_id"] for r in rows_in)}
+    summary.update({"dataset": "climate-fever" + (f"-slice{args.slice}" if args.slice else ""),
+                    "slice": slice_info, "verifier": fingerprint,
+                    "stance_mode": getattr(getattr(base, "stance", None), "mode", "rules"),
+                    "wall_s": {"total": wall, "cached_results": cached},
                     "extra": {"evidence stance agreement": sum(r["stance_agreement"] for r in rows) / len(rows)}})
-    write_report(args.report, rows, summary, title="Climate-FEVER (closed evidence)")
-    print(f"climate-fever: {len(rows)} claims, 4-way accuracy {summary['accuracy']:.3f} (paper baseline 0.3878), "
-          f"macro-F1 {summary['macro_f1']:.3f}, quote validity {summary['quote_validity']:.3f}; "
-          f"wall {wall:.0f}s; report {args.report / 'report.html'}")
+    write_report(args.report, rows, summary, bench.load_baseline(args.baseline),
+                 title="Climate-FEVER (closed evidence)")
+    print(f"{summary['dataset']}: {len(rows)} claims, 4-way accuracy {summary['accuracy']:.3f} "
+          f"(paper baseline 0.3878), macro-F1 {summary['macro_f1']:.3f}, "
+          f"quote validity {summary['quote_validity']:.3f}, p50 {summary['latency_ms']['p50'] or 0:.0f} ms, "
+          f"p95 {summary['latency_ms']['p95'] or 0:.0f} ms; wall {wall:.0f}s ({cached} cached); "
+          f"report {args.report / 'report.html'}")
     return summary
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
