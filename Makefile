@@ -7,18 +7,32 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run test lint bench-ingest bench-verify bench-batch bench-scifact bench-climate-fever eval clean
+.PHONY: setup setup-test train-stance run test lint bench-ingest bench-verify bench-batch bench-scifact bench-climate-fever eval clean
 .PHONY: gate gate-seed gate-heldout2 gate-test3 gate-scifact gate-climate-fever baselines
 
+TEST_STAMP := $(VENV)/.installed-test
+
 # torch first, pinned to the CPU build on this machine's disk, so nothing pulls a CUDA build.
+# The main job needs only the project; the llama.cpp server and Chromium are for the tests.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.13.0
+	$(PIP) -e .
+	@touch $@
+
+$(TEST_STAMP): $(STAMP)
 	$(PIP) -e '.[test,llm-server]'
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@touch $@
 
 setup: $(STAMP)
+
+setup-test: $(TEST_STAMP)
+
+# Retrain the shipped stance model (agent/stance/weights): seeded, resumable (.train/stance), ~45 min on 2 cores.
+train-stance: setup
+	$(PIP) -e '.[train]'
+	$(PY) -m agent.stance.train
 
 # The main job on the embedded defaults: ingest seeds/, list them, verify the sample claim list
 # (reports/sample.jsonl; add `-o reports/sample.html` for a report to open in a browser).
@@ -27,7 +41,7 @@ run: setup
 	$(VENV)/bin/crosscheck sources
 	$(VENV)/bin/crosscheck batch evals/sample_claims.txt -o reports/sample.jsonl
 
-test: setup
+test: setup-test
 	$(PY) -m pytest -q
 	$(MAKE) -k gate
 

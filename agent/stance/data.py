@@ -1,0 +1,305 @@
+"""Training pairs for the stance model: FEVER, SciFact *train*, and contrastive edits made from them.
+
+Labels: 0 supports, 1 refutes, 2 neutral, and -1 "not supports" (FEVER's `not_entailment`, which
+merges refutes and not-enough-info: the loss only pushes probability away from supports).
+
+Never read here: SciFact dev, Climate-FEVER, the seed articles or any gold set.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPPORTS, REFUTES, NEUTRAL, NOT_SUPPORTS = 0, 1, 2, -1
+LABEL_NAMES = ("supports", "refutes", "neutral")
+
+
+@dataclass(frozen=True)
+class Pair:
+    claim: str
+    evidence: str
+    label: int
+    source: str
+
+
+_FEVER_TOKENS = {
+    "-LRB-": "(",
+    "-RRB-": ")",
+    "-LSB-": "[",
+    "-RSB-": "]",
+    "-LCB-": "{",
+    "-RCB-": "}",
+    "``": '"',
+    "''": '"',
+}
+
+
+def detokenize(text: str) -> str:
+    """FEVER's tokenised Wikipedia sentences back to plain text ("( born 1970 ) ," -> "(born 1970),")."""
+    for tok, ch in _FEVER_TOKENS.items():
+        text = text.replace(tok, ch)
+    text = re.sub(r"\s+([,.;:!?%)\]}])", r"\1", text)
+    text = re.sub(r"([(\[{$])\s+", r"\1", text)
+    text = re.sub(r"\s+'s\b", "'s", text)
+    text = re.sub(r'"\s+(.*?)\s+"', r'"\1"', text)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def fever_pairs(path: Path) -> list[Pair]:
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            label = SUPPORTS if d["label"] == "entailment" else NOT_SUPPORTS
+            out.append(Pair(d["claim"].strip(), detokenize(d["evidence"]), label, "fever"))
+    return out
+
+
+def scifact_pairs(claims_path: Path, corpus_path: Path, rng: random.Random, neutral_per_claim: int = 2) -> list[Pair]:
+    """Rationale sentence sets give supports / refutes; other sentences of a cited abstract give neutral."""
+    corpus: dict[str, list[str]] = {}
+    with corpus_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            corpus[str(d["doc_id"])] = [s.strip() for s in d["abstract"]]
+    out = []
+    with claims_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            claim = d["claim"].strip()
+            used: dict[str, set[int]] = {}
+            for doc, sets in d.get("evidence", {}).items():
+                sents = corpus.get(str(doc), [])
+                for ev in sets:
+                    idx = [i for i in ev["sentences"] if i < len(sents)]
+                    if not idx:
+                        continue
+                    used.setdefault(str(doc), set()).update(idx)
+                    label = SUPPORTS if ev["label"] == "SUPPORT" else REFUTES
+                    out.append(Pair(claim, " ".join(sents[i] for i in sorted(idx)), label, "scifact"))
+            for doc in d.get("cited_doc_ids", []):
+                sents = corpus.get(str(doc), [])
+                rest = [i for i in range(len(sents)) if i not in used.get(str(doc), set())]
+                for i in rng.sample(rest, min(neutral_per_claim, len(rest))):
+                    out.append(Pair(claim, sents[i], NEUTRAL, "scifact-neutral"))
+    return out
+
+
+# ---------------------------------------------------------------- contrastive edits
+_NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w]|[.,]\d)")
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20[0-3]\d)\b")
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
+_DURATION = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(day|week|month|year|hour)s?\b", re.I
+)
+_AUX = re.compile(r"\b(is|was|are|were|has|have|had|can|will|could|would|does|did)\b(?! not\b)")
+_NAME = re.compile(r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)\b")
+_NUM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+              "ten": 10, "twelve": 12}  # fmt: skip
+_HEDGES = ("about", "around", "roughly", "approximately", "some")
+
+
+def _fmt(value: float, like: str) -> str:
+    if "." in like and "," not in like:
+        return f"{value:.{len(like.split('.')[1])}f}"
+    v = int(round(value))
+    return f"{v:,}" if "," in like or v >= 10000 else str(v)
+
+
+def _other_number(value: float, rng: random.Random) -> float:
+    if value == 0:
+        return rng.choice([1, 2, 5, 10])
+    if value.is_integer() and value < 20:
+        return rng.choice([v for v in range(1, 25) if v != value])
+    factor = rng.choice([0.5, 0.6, 0.7, 1.4, 1.5, 2.0, 3.0])
+    out = value * factor
+    return out if abs(out - value) > 0.05 * value else value + max(1, value * 0.3)
+
+
+def edit_number(claim: str, evidence: str, rng: random.Random) -> list[tuple[str, int, str]]:
+    """A figure the claim shares with the evidence: a different figure refutes; a hedge or bound that still
+    holds supports; a bound that fails refutes."""
+    out = []
+    for m in _NUM.finditer(claim):
+        raw = m.group(1)
+        before = claim[: m.start()].split()
+        in_name = (
+            claim[m.start() - 1 : m.start()] in "-/"
+            and m.start() > 0
+            or (before and (before[-1][:1].isupper() or before[-1] in MONTHS))
+        )
+        if _YEAR.fullmatch(raw) or raw not in evidence or in_name:
+            continue  # "Toy Story 2", "Blink-182", "July 14" are names and dates, not amounts
+        value = float(raw.replace(",", ""))
+        other = _other_number(value, rng)
+        wrong = claim[: m.start()] + _fmt(other, raw) + claim[m.end() :]
+        out.append((wrong, REFUTES, "num-change"))
+        hedge = rng.choice(_HEDGES)
+        out.append((claim[: m.start()] + f"{hedge} " + raw + claim[m.end() :], SUPPORTS, "num-hedge"))
+        if value >= 10:
+            lo, hi = _fmt(value * 0.8, raw), _fmt(value * 1.25, raw)
+            if rng.random() < 0.5:
+                out.append((claim[: m.start()] + f"more than {lo}" + claim[m.end() :], SUPPORTS, "num-bound"))
+            else:
+                out.append((claim[: m.start()] + f"more than {hi}" + claim[m.end() :], REFUTES, "num-bound"))
+        break
+    return out
+
+
+def edit_year(claim: str, evidence: str, rng: random.Random) -> list[tuple[str, int, str]]:
+    for m in _YEAR.finditer(claim):
+        if m.group(1) in evidence:
+            year = int(m.group(1)) + rng.choice([-12, -5, -3, -2, -1, 1, 2, 3, 4, 7])
+            return [(claim[: m.start()] + str(year) + claim[m.end() :], REFUTES, "year-change")]
+    return []
+
+
+def edit_month(claim: str, evidence: str, rng: random.Random) -> list[tuple[str, int, str]]:
+    for m in _MONTH.finditer(claim):
+        if m.group(1) in evidence:
+            other = rng.choice([x for x in MONTHS if x != m.group(1)])
+            return [(claim[: m.start()] + other + claim[m.end() :], REFUTES, "month-change")]
+    return []
+
+
+def edit_duration(claim: str, evidence: str, rng: random.Random) -> list[tuple[str, int, str]]:
+    for m in _DURATION.finditer(claim):
+        word = m.group(1).lower()
+        n = int(word) if word.isdigit() else _NUM_WORDS[word]
+        if m.group(0).lower() not in evidence.lower():
+            continue
+        other = rng.choice([v for v in (2, 3, 4, 5, 6, 8, 10, 12, 18) if v != n])
+        unit = m.group(2).lower()
+        return [(claim[: m.start()] + f"{other} {unit}s" + claim[m.end() :], REFUTES, "duration-change")]
+    return []
+
+
+def _negated(text: str, m: re.Match[str]) -> str:
+    return text[: m.end()] + " not" + text[m.end() :]
+
+
+def edit_negate(claim: str, evidence: str, rng: random.Random) -> list[tuple[str, str, int, str]]:
+    """A negated claim refutes; negated on both sides it is supported again, and the original claim against
+    the negated evidence is refuted: negation must match, not merely be present."""
+    m = _AUX.search(claim)
+    if not m:
+        return []
+    out = [(_negated(claim, m), evidence, REFUTES, "negate")]
+    nxt = claim[m.end() :].split()[:1]
+    for me in _AUX.finditer(evidence):
+        if me.group(1) == m.group(1) and evidence[me.end() :].split()[:1] == nxt:
+            neg_ev = _negated(evidence, me)
+            out += [(_negated(claim, m), neg_ev, SUPPORTS, "negate-both"), (claim, neg_ev, REFUTES, "negate-evidence")]
+            break
+    return out
+
+
+def edit_name(claim: str, evidence: str, names: list[str], rng: random.Random) -> list[tuple[str, int, str]]:
+    """Another name in the claim's place, one the evidence never mentions. In the object's place the evidence
+    names someone else for the same role, which refutes; in the subject's place it says nothing of the new one."""
+    for m in _NAME.finditer(claim):
+        name = m.group(1)
+        if name not in evidence:
+            continue
+        pool = [n for n in names if n != name and n not in evidence and len(n.split()) == len(name.split())]
+        if pool:
+            other = rng.choice(pool)
+            label, kind = (NEUTRAL, "subject-swap") if m.start() == 0 else (REFUTES, "name-swap")
+            return [(claim[: m.start()] + other + claim[m.end() :], label, kind)]
+    return []
+
+
+def contrastive(pairs: list[Pair], rng: random.Random, per_pair: float = 0.5) -> list[Pair]:
+    """Edits of supported pairs that a cross-encoder tends to miss: figures, dates, durations, names, negation;
+    plus hard neutrals (a claim against evidence for another claim that shares its words)."""
+    supported = [p for p in pairs if p.label == SUPPORTS]
+    names = sorted({m.group(1) for p in supported for m in _NAME.finditer(p.claim)})
+    out: list[Pair] = []
+    for p in supported:
+        edits = (
+            edit_number(p.claim, p.evidence, rng)
+            + edit_year(p.claim, p.evidence, rng)
+            + edit_month(p.claim, p.evidence, rng)
+            + edit_duration(p.claim, p.evidence, rng)
+        )
+        if rng.random() < per_pair:
+            edits += edit_name(p.claim, p.evidence, names, rng)
+        for claim, label, kind in edits:
+            out.append(Pair(claim, p.evidence, label, f"edit-{kind}"))
+            m = _AUX.search(claim)
+            if label == REFUTES and m and kind in ("year-change", "month-change", "num-change") and rng.random() < 0.5:
+                # "was not released in 1999" is true of a film released in 2011: a negation that is supported
+                out.append(Pair(_negated(claim, m), p.evidence, SUPPORTS, "edit-negate-wrong"))
+        if rng.random() < per_pair * 0.6:
+            for claim, evidence, label, kind in edit_negate(p.claim, p.evidence, rng):
+                out.append(Pair(claim, evidence, label, f"edit-{kind}"))
+    for p in pairs:  # a contradicted claim, negated, is supported by the same evidence
+        m = _AUX.search(p.claim)
+        if p.label == REFUTES and p.source == "scifact" and m:
+            out.append(Pair(_negated(p.claim, m), p.evidence, SUPPORTS, "edit-negate-refuted"))
+    # topical neutrals: multi-sentence evidence without the sentence that shares the most with the claim
+    for p in supported:
+        sents = re.split(r"(?<=[.!?])\s+(?=[A-Z])", p.evidence)
+        if len(sents) < 3 or rng.random() > per_pair:
+            continue
+        cw = set(re.findall(r"[a-z]{4,}", p.claim.lower()))
+        best = max(range(len(sents)), key=lambda k: len(cw & set(re.findall(r"[a-z]{4,}", sents[k].lower()))))
+        rest = " ".join(x for k, x in enumerate(sents) if k != best)
+        out.append(Pair(p.claim, rest, NEUTRAL, "drop-evidence"))
+    # hard neutrals: evidence of another claim with the most shared content words
+    by_word: dict[str, list[int]] = {}
+    words = [set(re.findall(r"[a-z]{5,}", p.claim.lower())) for p in supported]
+    for i, ws in enumerate(words):
+        for w in ws:
+            by_word.setdefault(w, []).append(i)
+    for i, p in enumerate(supported):
+        if rng.random() > per_pair:
+            continue
+        cands: dict[int, int] = {}
+        for w in words[i]:
+            for j in by_word.get(w, [])[:50]:
+                if j != i and supported[j].evidence != p.evidence:
+                    cands[j] = cands.get(j, 0) + 1
+        if cands:
+            j = max(cands, key=lambda k: (cands[k], -k))
+            out.append(Pair(p.claim, supported[j].evidence, NEUTRAL, "hard-neutral"))
+    return out
+
+
+def build(shared: Path, seed: int = 13) -> tuple[list[Pair], list[Pair]]:
+    """All training pairs, shuffled, and a held-out slice (5% of FEVER and SciFact-train claims) for the card."""
+    rng = random.Random(seed)
+    fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl")
+    sci = scifact_pairs(
+        shared / "benchmarks" / "scifact" / "claims_train.jsonl",
+        shared / "benchmarks" / "scifact" / "corpus.jsonl",
+        rng,
+    )
+    base = fever + sci
+    claims = sorted({p.claim for p in base})
+    rng.shuffle(claims)
+    held_claims = set(claims[: len(claims) // 20])
+    train = [p for p in base if p.claim not in held_claims]
+    held = [p for p in base if p.claim in held_claims]
+    train += contrastive(train, rng)
+    held += contrastive(held, random.Random(seed + 1))
+    rng.shuffle(train)
+    return train, held
