@@ -63,6 +63,22 @@ class Services:
                 self.extras["idf"] = idf_table(idx)
             return self.extras["idf"]
 
+    def stance_model(self) -> Any:
+        """The stance cross-encoder, loaded on first use (None in `rules` mode)."""
+        cfg = self.settings.stance
+        if cfg.mode == "rules":
+            return None
+        with self._lock:
+            if "stance_model" not in self.extras:
+                from agent.stance.model import WEIGHTS_DIR, StanceModel, StanceModelMissing
+
+                path = WEIGHTS_DIR if cfg.model == "packaged" else cfg.model
+                try:
+                    self.extras["stance_model"] = StanceModel(path, cfg.max_len, cfg.batch_size)
+                except StanceModelMissing as exc:
+                    raise UserError(str(exc)) from None
+            return self.extras["stance_model"]
+
     def feature_cache(self) -> dict[str, Any]:
         return self.extras.setdefault("features", {})
 

@@ -13,9 +13,10 @@ from agent.context import Services
 from agent.nodes.cross_check import cross_check
 from agent.nodes.decompose import split_claim
 from agent.nodes.extract import extract
-from agent.nodes.retrieve import is_thin, retrieve
+from agent.nodes.retrieve import is_thin, retrieve, windows_of
 from agent.nodes.verdict import aggregate, combine, merge_sources
-from agent.schemas import ClaimRecord, LLMUsage, Verdict
+from agent.nodes.voters import Thresholds
+from agent.schemas import ClaimRecord, Evidence, LLMUsage, SourceStance, Verdict
 from agent.state import ClaimCheck, VerifyInput, VerifyOutput, VerifyState
 
 
@@ -90,20 +91,56 @@ def _each_check(
     return checks, usage
 
 
+def stance_units(evidence: list[Evidence], per_doc: int, max_pairs: int, windows: list[Evidence]) -> list[str]:
+    """The evidence texts the stance model scores: each document's best `per_doc` sentences (retrieve orders
+    them best first), then the documents' windows; at most `max_pairs`."""
+    seen: dict[str, int] = {}
+    texts: list[str] = []
+    for ev in evidence:
+        n = seen.get(ev.sentence.doc_id, 0)
+        if n < per_doc and ev.sentence.text not in texts:
+            seen[ev.sentence.doc_id] = n + 1
+            texts.append(ev.sentence.text)
+    texts += [w.sentence.text for w in windows if w.sentence.text not in texts]
+    return texts[:max_pairs]
+
+
+def score_stances(
+    ctx: Services, claim: str, evidence: list[Evidence], windows: list[Evidence]
+) -> dict[str, tuple[float, float, float]] | None:
+    """The stance model's probabilities for a claim's evidence units (one batch), None in `rules` mode."""
+    model = ctx.stance_model()
+    if model is None:
+        return None
+    cfg = ctx.settings.stance
+    texts = stance_units(evidence, cfg.per_doc, cfg.max_pairs, windows)
+    return {t: (float(p[0]), float(p[1]), float(p[2])) for t, p in zip(texts, model.score(claim, texts), strict=True)}
+
+
 @timed("cross_check")
 def cross_check_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
     index = ctx.index(refresh=False)
     idf = ctx.idf()
-    checks, usage = _each_check(
-        ctx,
-        state,
-        "cross_check",
-        lambda c: c,
-        lambda c: cross_check(
-            c.text, c.evidence, idf, c.features, index.metas, index.texts, index.doc_sentences(c.evidence)
-        ),
-        "stances",
-    )
+    cfg = ctx.settings.stance
+    thresholds = Thresholds(cfg.supports, cfg.refutes, cfg.on_topic, cfg.soft)
+
+    def offline(c: ClaimCheck) -> list[SourceStance]:
+        windows = windows_of(c.evidence, index) if cfg.mode != "rules" and cfg.windows else []
+        probs = score_stances(ctx, c.text, c.evidence, windows)
+        return cross_check(
+            c.text,
+            c.evidence + windows,
+            idf,
+            c.features,
+            index.metas,
+            index.texts,
+            index.doc_sentences(c.evidence),
+            probs=probs,
+            thresholds=thresholds,
+            use_checks=cfg.mode == "combined",
+        )
+
+    checks, usage = _each_check(ctx, state, "cross_check", lambda c: c, offline, "stances")
     return {"checks": checks, "llm": usage}
 
 

@@ -51,6 +51,24 @@ class RetrievalSettings(BaseModel):
     min_evidence: int = Field(2, description="widen the search once when fewer sentences are relevant")
 
 
+class StanceSettings(BaseModel):
+    """The offline judgement: the shipped stance model plus the structured checks (`agent/nodes/voters.py`)."""
+
+    mode: Literal["combined", "model", "rules"] = Field(
+        "combined", description="combined: model + structured checks; model: the model alone; rules: the old rules"
+    )
+    model: str = Field("packaged", description="`packaged` (agent/stance/weights) or a local model folder")
+    per_doc: int = Field(3, ge=1, description="evidence units per document the model scores")
+    windows: bool = Field(True, description="also score each document's best sentence with the one after it")
+    max_pairs: int = Field(24, ge=1, description="most (claim, evidence) pairs scored per claim")
+    batch_size: int = Field(8, ge=1, description="pairs per model call: small batches of similar length pad little")
+    max_len: int = Field(128, ge=16)
+    supports: float = Field(0.4, ge=0, le=1, description="P(supports) for a document to support (fitted on dev)")
+    refutes: float = Field(0.95, ge=0, le=1, description="P(refutes) for a document to refute (fitted on dev)")
+    on_topic: float = Field(0.7, ge=0, le=1, description="P(neutral) below which a unit is about the claim")
+    soft: bool = Field(False, description="let the softer rule checks decide when the model is undecided")
+
+
 class LLMStageSettings(BaseModel):
     model: str | None = None
 
@@ -90,6 +108,7 @@ class Settings(BaseSettings):
     chunking: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
+    stance: StanceSettings = StanceSettings()
     max_claim_chars: int = 2000
 
     @classmethod

@@ -89,3 +89,10 @@ def test_a_model_is_named_with_its_version() -> None:
     assert "Qwen 3.5" in extract_entities("The distilled model was Qwen 3.5.")
     assert extract_entities("Claude handled 28.8 million queries.") == ["Claude"]
     assert extract_entities("Volta 2 days later recalled them.") == ["Volta"]
+
+
+def test_half_units_and_vague_counts_in_durations() -> None:
+    f = extract_features("The campaign lasted roughly a month and a half.")
+    assert [(d.text, round(d.days)) for d in f.durations] == [("a month and a half", 46)]
+    # "a few months" has no value to check: it must not become a duration a claim is refuted by
+    assert extract_features("raising such allegations for the second time in a few months").durations == []

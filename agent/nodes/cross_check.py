@@ -26,11 +26,15 @@ from agent.nodes.reasoning import (
     period_finding,
     relation_finding,
 )
+from agent.nodes.voters import Thresholds, Vote, decide, model_vote
 from agent.schemas import Evidence, Sentence, SourceStance, Stance
 from agent.text import FIRST_TO_REPORT, LIGHT_VERBS, STOPWORDS, news_idiom, stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
 NOTABLE_IDF = 1.7  # a name in fewer than ~20% of sentences: not the corpus's omnipresent subject
+# checks that compare values parsed on both sides (the rest — name substitution, negation, pending status,
+# shared wording — are soft votes: they decide only with `stance.soft`, or in `rules` mode)
+PRECISE_CHECKS = frozenset({"figure", "duration", "date", "response", "actor", "title", "period"})
 GENERIC_UNIT = {"ai", "model", "firm", "total", "more", "new", "than", "additional"}
 
 
@@ -43,6 +47,7 @@ class Signal:
     slots: int = 0
     matched: frozenset[str] = frozenset()
     conflicts: tuple[tuple[str, str], ...] = ()
+    kind: str = ""  # the check behind a refutation: figure, duration, date, response, actor, title, name, ...
 
 
 def _q_compatible(c: Quantity, s: Quantity) -> bool | None:
@@ -549,7 +554,7 @@ def sentence_signal(
     rare = [e for e in claim_ents if _is_rare(e, idf)]
     focus = not rare or any(any(_ents_match(e, s) for s in sent.entities) for e in rare)
     support_slots = 0
-    refutes: list[tuple[float, str]] = []
+    refutes: list[tuple[float, str, str]] = []  # (strength, reason, which check)
 
     # quantities, by unit
     matched: set[str] = set()
@@ -568,7 +573,7 @@ def sentence_signal(
         elif any(v is False for v, _ in verdicts) and not other_subject and focus:
             qs = next(q for v, q in verdicts if v is False)
             conflicts[f"q{i}"] = f"claim says {qc.text} {' '.join(qc.unit[:1])}; source says {qs.text}"
-            refutes.append((0.9, conflicts[f"q{i}"]))
+            refutes.append((0.9, conflicts[f"q{i}"], "figure"))
 
     # durations (also from date ranges: April 22 to June 5 = 44 days)
     sd = _durations_of(sent)
@@ -581,7 +586,7 @@ def sentence_signal(
             matched.add(f"t{i}")
         else:
             conflicts[f"t{i}"] = f"claim says {du[2]}; source says {sd[0][2]}"
-            refutes.append((0.8, conflicts[f"t{i}"]))
+            refutes.append((0.8, conflicts[f"t{i}"], "duration"))
 
     # dates: compare with the date written nearest to the claim's own words
     exact = [
@@ -610,7 +615,7 @@ def sentence_signal(
             elif any(r is False for r, _ in near_results):
                 ds = next(ds for r, ds in near_results if r is False)
                 conflicts[f"d{i}"] = f"claim says {dc.text}; source says {ds.text}"
-                refutes.append((0.8, conflicts[f"d{i}"]))
+                refutes.append((0.8, conflicts[f"d{i}"], "date"))
 
     # response type: denied vs no comment vs confirmed
     actor = claim.entities[0] if claim.entities else None
@@ -621,7 +626,9 @@ def sentence_signal(
             support_slots += 1 if len(sent_resp) == 1 else 0
             responded = len(sent_resp) == 1 and actor is not None and actor not in missing
         elif sent_resp:
-            refutes.append((0.85, f"claim says {'/'.join(claim.responses)}; source says {'/'.join(sorted(sent_resp))}"))
+            refutes.append(
+                (0.85, f"claim says {'/'.join(claim.responses)}; source says {'/'.join(sorted(sent_resp))}", "response")
+            )
 
     # who did it
     did_it = False
@@ -631,14 +638,14 @@ def sentence_signal(
             support_slots += 1
             did_it = stem(why.split()[-1]) not in LIGHT_VERBS  # "X made ..." says little; "X broke ..." a lot
         elif role is False and pcov >= 0.3:  # the names differ by definition: the other words must match
-            refutes.append((0.75, why))
+            refutes.append((0.75, why, "actor"))
 
     # who holds a title (chair, ranking member, CEO, founder ...)
     title, why = _title_check(claim.text, text)
     if title is True:
         support_slots += 1
     elif title is False:
-        refutes.append((0.85, why))
+        refutes.append((0.85, why, "title"))
 
     # a name the source never uses, in a sentence that says the same thing about someone else
     absent = [e for e in missing if not doc_entities or entity_key(e) not in doc_entities]
@@ -655,7 +662,7 @@ def sentence_signal(
         and not claim.dates
         and not additive
     ):
-        refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(others[:3])}"))
+        refutes.append((0.7, f"claim names {unheard[0]}; source names {', '.join(others[:3])}", "name"))
     # the same words around another name: "accused Baidu of" vs "accuses Alibaba of"; "Senate Commerce
     # Committee" vs "Senate Banking Committee"
     if not refutes and not additive and pcov >= 0.5 and not _negated_near(text, pterms & sent.terms):
@@ -664,13 +671,15 @@ def sentence_signal(
             known = bool(doc_entities) and entity_key(name) in (doc_entities or set())
             other = _substitute(claim.text, name, text, proper, aligned=known)
             if other:
-                refutes.append((0.75, f"claim names {name}; source names {other}"))
+                refutes.append((0.75, f"claim names {name}; source names {other}", "name"))
                 break
 
     slot_info: dict[str, Any] = {"matched": frozenset(matched), "conflicts": tuple(conflicts.items())}
     if refutes:
-        strength, why = max(refutes)
-        return Signal("refutes", strength * min(1.0, 0.4 + cov), why, ev, -1 if conflicts else 0, **slot_info)
+        strength, why, kind = max(refutes)
+        return Signal(
+            "refutes", strength * min(1.0, 0.4 + cov), why, ev, -1 if conflicts else 0, **slot_info, kind=kind
+        )
 
     # polarity: the same statement, negated in one and not the other (negation scoped to the shared words)
     shared = pterms & sent.terms
@@ -733,7 +742,9 @@ def sentence_signal(
     if (responded and not missing_rare) or did_it:
         strength = max(strength, 0.6)
     why = f"source states it ({'matching ' + str(support_slots) + ' fact(s)' if support_slots else 'same terms'})"
-    return Signal("supports", strength, why, ev, support_slots, **slot_info)
+    # the same actor doing the claim's deed, or responding as the claim says: a structured check, not wording
+    kind = "actor" if did_it else "response" if responded else ""
+    return Signal("supports", strength, why, ev, support_slots, **slot_info, kind=kind)
 
 
 def claim_slots(claim: Features) -> set[str]:
@@ -772,10 +783,15 @@ def cross_check(
     metas: dict[str, Any] | None = None,
     doc_texts: dict[str, str] | None = None,
     doc_sentences: dict[str, list[Sentence]] | None = None,
+    probs: dict[str, tuple[float, float, float]] | None = None,
+    thresholds: Thresholds | None = None,
+    use_checks: bool = True,
 ) -> list[SourceStance]:
     """One stance per document that contributed evidence, with the deciding sentences as citations.
     A claim relating two facts (a comparison, a rate, a gap between dates) is decided per document
-    by the reasoning rules when the document states both sides (`doc_sentences` gives them)."""
+    by the reasoning rules when the document states both sides (`doc_sentences` gives them).
+    With `probs` (the stance model's probabilities by evidence text) the document's stance comes from
+    `voters.decide` over the model's vote and the checks' votes; without, from the rules alone."""
     features = features if features is not None else {}
     cf = features.get(claim) or extract_features(claim)
     relation = parse_relation(claim)
@@ -799,15 +815,22 @@ def cross_check(
                 signals.append(sig)
         if period and doc_sentences and doc_id in doc_sentences:
             signals = _with_period(signals, period_finding(period, claim, doc_sentences[doc_id], idf), cf)
-        stance, best = doc_stance(signals, claim_slots(cf))
+        found = None
         if relation and doc_sentences and doc_id in doc_sentences:
             notable = lambda name: _is_rare(name, idf, NOTABLE_IDF)  # noqa: E731
             found = relation_finding(relation, doc_sentences[doc_id], idf, notable)
+        if probs is not None:
+            if not use_checks:  # the model alone
+                signals, found = [], None
+            needs = claim_slots(cf) if use_checks else set()
+            stance, best, signals = _decide_with_model(signals, found, evs, probs, needs, thresholds)
+        else:
+            stance, best = doc_stance(signals, claim_slots(cf))
             if found:
                 stance = "supports" if found.holds else "refutes"
                 signals = [Signal(stance, 0.8, found.reason, as_evidence(s)) for s in found.evidence]
                 best = signals[0]
-            elif stance == "supports":
+            elif relation and stance == "supports":
                 stance, best = "neutral", None  # the words match, but the comparison is not borne out
         meta = (metas or {}).get(doc_id)
         cites = [best.evidence.citation()] if best else []
@@ -828,6 +851,37 @@ def cross_check(
     return out
 
 
+def _decide_with_model(
+    signals: list[Signal],
+    found: Any,
+    evs: list[Evidence],
+    probs: dict[str, tuple[float, float, float]],
+    needs: set[str],
+    thresholds: Thresholds | None,
+) -> tuple[Stance, Signal | None, list[Signal]]:
+    """The rules' signals as votes (slot conflicts, periods and computed relations are precise), plus the
+    model's vote, combined by `voters.decide`."""
+    matched: set[str] = set().union(*(s.matched for s in signals)) if signals else set()
+    votes = []
+    for s in signals:
+        if s.stance == "refutes" and s.conflicts and {k for k, _ in s.conflicts} <= matched:
+            continue  # the source states the claim's figure elsewhere: this one is about something else
+        precise = s.kind in PRECISE_CHECKS or bool(s.conflicts) if s.stance == "refutes" else (
+            s.slots == -2 or s.kind in PRECISE_CHECKS
+        )
+        votes.append(Vote(s.stance, s.strength, s.reason, s.evidence, precise=precise))
+    if found:
+        stance: Stance = "supports" if found.holds else "refutes"
+        votes += [Vote(stance, 0.9, found.reason, as_evidence(s), precise=True) for s in found.evidence[:1]]
+    stance, vote = decide(model_vote(evs, probs), votes, needs <= matched, thresholds or Thresholds())
+    if vote is None:
+        return "neutral", None, signals
+    best = Signal(stance, vote.strength, vote.reason, vote.evidence)
+    if found and vote.precise and vote.reason == found.reason:
+        return stance, best, [best, *(Signal(stance, 0.9, "", as_evidence(s)) for s in found.evidence[1:])]
+    return stance, best, [best, *(s for s in signals if s.stance == stance)]
+
+
 def _with_period(
     signals: list[Signal], found: tuple[bool | None, str, list[Sentence]] | None, claim: Features
 ) -> list[Signal]:
@@ -839,11 +893,11 @@ def _with_period(
     keys = {f"d{i}" for i in range(len(claim.dates))}
     ev = as_evidence(sentences[0])
     if holds is False:
-        return [Signal("refutes", 0.85, why, ev, -1, conflicts=tuple((k, why) for k in sorted(keys)))]
+        return [Signal("refutes", 0.85, why, ev, -1, conflicts=tuple((k, why) for k in sorted(keys)), kind="period")]
     kept = [s for s in signals if not (s.stance == "refutes" and s.conflicts and {k for k, _ in s.conflicts} <= keys)]
     if holds is None:
         return [s if s.stance != "supports" else Signal("neutral", 0.0, "", s.evidence) for s in kept]
-    return [*kept, Signal("supports", 0.7, why, ev, len(keys), matched=frozenset(keys))]
+    return [*kept, Signal("supports", 0.7, why, ev, -2, matched=frozenset(keys))]  # slots -2: a period check
 
 
 def _without_relation_figures(claim: Features, rel: Relation) -> Features:

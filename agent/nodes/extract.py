@@ -509,16 +509,24 @@ def _durations(text: str) -> list[Duration]:
             )
         )
     for m in _WORDNUM_RE.finditer(text):
-        n = NUMBER_WORDS[m.group("w").lower()]
+        word = m.group("w").lower()
+        if word in VAGUE_NUMBER_WORDS:
+            continue  # "a few months", "several weeks": no value to check, so no precise duration
+        n = NUMBER_WORDS[word]
+        half = _AND_A_HALF.match(text, m.end())  # "a month and a half", "two weeks and a half"
         out.append(
             Duration(
-                days=n * UNIT_DAYS[m.group("unit").lower()],
-                text=m.group(),
+                days=(n + (0.5 if half else 0.0)) * UNIT_DAYS[m.group("unit").lower()],
+                text=text[m.start() : half.end()] if half else m.group(),
                 start=m.start(),
                 approx=_cue_before(text, m.start(), APPROX_CUES),
             )
         )
     return out
+
+
+VAGUE_NUMBER_WORDS = frozenset({"a few", "several", "a couple of"})
+_AND_A_HALF = re.compile(r"\s+and\s+a\s+half\b", re.I)
 
 
 def extract_dates(text: str) -> list[DateMention]:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from agent.index import SentenceIndex, slot_flags
-from agent.schemas import Evidence
+from agent.schemas import Evidence, Sentence
 from agent.settings import RetrievalSettings
 from agent.store import Embedder, VectorStore
 from agent.text import news_idiom
@@ -69,6 +69,31 @@ def retrieve(
                 )
             )
     return evidence
+
+
+def windows_of(evidence: list[Evidence], index: SentenceIndex, max_chars: int = 600) -> list[Evidence]:
+    """Each document's best sentence also as a two-sentence window with the sentence after it (a claim
+    may need both: "The campaign began on April 22." + "It ended on June 5."). A window is an exact slice of
+    the document text, so it cites like a sentence."""
+    out: list[Evidence] = []
+    seen: set[str] = set()
+    for ev in evidence:  # best first within each document
+        s = ev.sentence
+        if s.doc_id in seen:
+            continue
+        seen.add(s.doc_id)
+        ids = index.by_doc.get(s.doc_id, [])
+        pos = next((k for k, i in enumerate(ids) if index.sentences[i].start == s.start), None)
+        text = index.texts.get(s.doc_id)
+        if pos is None or pos + 1 >= len(ids) or text is None:
+            continue
+        nxt = index.sentences[ids[pos + 1]]
+        if nxt.end - s.start > max_chars or nxt.start < s.end:
+            continue
+        span = text[s.start : nxt.end]
+        window = Sentence(doc_id=s.doc_id, chunk_id=s.chunk_id, start=s.start, end=nxt.end, text=span)
+        out.append(Evidence(sentence=window, score=ev.score, dense=ev.dense, lexical=ev.lexical))
+    return out
 
 
 def is_thin(evidence: list[Evidence], cfg: RetrievalSettings) -> bool:

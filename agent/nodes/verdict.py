@@ -1,16 +1,33 @@
 """verdict: aggregate per-source stances into a label, a confidence and a rationale.
 
-Confidences grow with the number of agreeing sources; the constants were fitted to how often each
-label was right on the seed and first held-out gold sets (the second held-out set reports ECE)."""
+Confidence is how often the label was right on the dev gold sets (seed, held-out 1) when as many
+sources agreed: `confidence.json`, written by `python -m evals.tune --write`; the test sets report ECE.
+Without the table, constants that grow with the number of agreeing sources."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 
 from agent.schemas import Citation, Label, SourceStance, Verdict
 
 log = logging.getLogger(__name__)
+
+
+CONFIDENCE_TABLE = Path(__file__).with_name("confidence.json")
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, dict[str, float]]:
+    return json.loads(CONFIDENCE_TABLE.read_text(encoding="utf-8")) if CONFIDENCE_TABLE.is_file() else {}
+
+
+def calibrated(label: Label, agreeing: int, fallback: float) -> float:
+    row = _table().get(label)
+    return row.get(str(min(3, max(1, agreeing))), row["any"]) if row else fallback
 
 
 def _names(sources: list[SourceStance]) -> str:
@@ -56,6 +73,8 @@ def aggregate(stances: list[SourceStance], valid: Callable[[Citation], bool] | N
                 log.error("bug: citation %s[%d:%d] is not a slice of its document; dropped", c.doc_id, c.start, c.end)
         if valid is not None:
             s.citations = [c for c in s.citations if valid(c)]
+    agreeing = {"SUPPORTED": len(sup), "REFUTED": len(ref), "CONFLICTING": len(sup) + len(ref)}.get(label, 1)
+    confidence = calibrated(label, agreeing, confidence)
     return Verdict(
         label=label, confidence=round(min(confidence, 0.95), 3), rationale=rationale, sources=stances, citations=cites
     )

@@ -1,0 +1,81 @@
+"""The shipped stance cross-encoder: (claim, evidence) -> P(supports), P(refutes), P(neutral).
+
+Loaded from a local folder only (the int8 ONNX export next to this module by default, see
+`agent.stance.export`); never from a hub. Scoring is batched per claim, with dynamic padding.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+ONNX_NAME = "model.int8.onnx"
+SUPPORTS, REFUTES, NEUTRAL = 0, 1, 2
+CACHE_PAIRS = 50_000
+
+
+class StanceModelMissing(RuntimeError):
+    pass
+
+
+class StanceModel:
+    """int8 ONNX on onnxruntime with the `tokenizers` tokenizer: no torch or transformers at run time."""
+
+    def __init__(
+        self, path: Path | str = WEIGHTS_DIR, max_len: int = 128, batch_size: int = 8, threads: int = 1
+    ) -> None:
+        path = Path(path)
+        onnx_file = path / ONNX_NAME
+        if not onnx_file.exists() or not (path / "tokenizer.json").exists():
+            raise StanceModelMissing(f"no stance model in {path} (run `make train-stance`)")
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.path = path
+        self.batch_size = batch_size
+        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=max_len, strategy="longest_first")
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads  # one claim's batch is small: a thread hand-off costs more than it saves
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(onnx_file), opts, providers=["CPUExecutionProvider"])
+        self._lock = threading.Lock()
+        self.pairs_scored = 0
+        self._cache: dict[tuple[str, str], np.ndarray] = {}  # a claim re-checked (chat, eval sweeps) is free
+
+    def _probs(self, claim: str, texts: list[str]) -> np.ndarray:
+        encs = self.tokenizer.encode_batch([(claim, t) for t in texts])
+        feed = {
+            "input_ids": np.array([e.ids for e in encs], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64),
+        }
+        logits = self.session.run(["logits"], feed)[0].astype(np.float64)
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def score(self, claim: str, evidence: list[str]) -> np.ndarray:
+        """Probabilities, one row per evidence text: columns supports, refutes, neutral."""
+        out = np.zeros((len(evidence), 3), dtype=np.float32)
+        with self._lock:
+            todo = []
+            for i, text in enumerate(evidence):
+                hit = self._cache.get((claim, text))
+                if hit is None:
+                    todo.append(i)
+                else:
+                    out[i] = hit
+            order = sorted(todo, key=lambda i: len(evidence[i]))  # similar lengths per batch: little padding
+            for k in range(0, len(order), self.batch_size):
+                idx = order[k : k + self.batch_size]
+                out[idx] = self._probs(claim, [evidence[i] for i in idx])
+            self.pairs_scored += len(todo)
+            if len(self._cache) > CACHE_PAIRS:
+                self._cache.clear()
+            for i in todo:
+                self._cache[(claim, evidence[i])] = out[i]
+        return out

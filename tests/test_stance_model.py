@@ -1,0 +1,64 @@
+"""The shipped stance model (real weights, loaded offline) and how the verifier feeds it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.context import Services
+from agent.graph import stance_units
+from agent.nodes.retrieve import retrieve, windows_of
+from agent.stance.model import NEUTRAL, REFUTES, SUPPORTS, WEIGHTS_DIR, StanceModel
+
+EVIDENCE = "The Harbour Bridge opened to traffic in 1932 after six years of construction."
+
+
+@pytest.fixture(scope="module")
+def model() -> StanceModel:
+    return StanceModel(WEIGHTS_DIR)
+
+
+def test_weights_are_shipped_small_and_offline() -> None:
+    size = (WEIGHTS_DIR / "model.int8.onnx").stat().st_size
+    assert size <= 50 * 2**20
+    assert (WEIGHTS_DIR / "MODEL_CARD.md").is_file() and (WEIGHTS_DIR / "metrics.json").is_file()
+
+
+def test_probabilities_are_a_distribution_per_pair(model: StanceModel) -> None:
+    p = model.score("The Harbour Bridge opened in 1932.", [EVIDENCE, "Tomatoes are a fruit."])
+    assert p.shape == (2, 3)
+    assert np.allclose(p.sum(axis=1), 1.0, atol=1e-4)
+    assert model.score("anything", []).shape == (0, 3)
+
+
+def test_reads_support_contradiction_and_irrelevance(model: StanceModel) -> None:
+    sup = model.score("The Harbour Bridge opened to traffic in 1932.", [EVIDENCE])[0]
+    ref = model.score("The Harbour Bridge has never been opened to traffic.", [EVIDENCE])[0]
+    unrelated = model.score("The city's mayor resigned over a housing scandal.", [EVIDENCE])[0]
+    assert sup.argmax() == SUPPORTS
+    assert ref[REFUTES] > ref[SUPPORTS]
+    assert unrelated.argmax() == NEUTRAL
+
+
+def test_scores_are_cached_and_order_independent(model: StanceModel) -> None:
+    claim = "The bridge took six years to build."
+    a = model.score(claim, [EVIDENCE, "Tomatoes are a fruit."])
+    before = model.pairs_scored
+    b = model.score(claim, ["Tomatoes are a fruit.", EVIDENCE])
+    assert model.pairs_scored == before
+    assert np.allclose(a[::-1], b)
+
+
+def test_windows_are_exact_slices_and_units_are_bounded(seeded_services: Services) -> None:
+    s = seeded_services
+    idx = s.index()
+    ev = retrieve("The campaign ran from April 22 to June 5.", idx, s.store, s.embedder, s.settings.retrieval)
+    wins = windows_of(ev, idx)
+    assert wins and len({w.sentence.doc_id for w in wins}) == len(wins)
+    firsts = {(e.sentence.doc_id, e.sentence.start): e.sentence.text for e in ev}
+    for w in wins:
+        assert idx.valid_citation(w.citation())
+        first = firsts[(w.sentence.doc_id, w.sentence.start)]  # a document's best sentence and the next one
+        assert w.sentence.text.startswith(first) and len(w.sentence.text.strip()) > len(first.strip())
+    units = stance_units(ev, per_doc=2, max_pairs=7, windows=wins)
+    assert len(units) == 7 and len(set(units)) == 7
