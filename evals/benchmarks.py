@@ -22,7 +22,7 @@ from evals.report import GateResult, _get, gate
 BASELINES = PROJECT_ROOT / "evals" / "baselines"
 SLICE_TOLERANCE = 0.03
 SEED = 0
-PACKAGED_WEIGHTS = PROJECT_ROOT / "agent" / "stance" / "weights" / "model.safetensors"
+PACKAGED_WEIGHTS = PROJECT_ROOT / "agent" / "stance" / "weights" / "model.int8.onnx"
 # Settings that cannot change a verdict (paths, the per-claim collection name) stay out of the fingerprint.
 _NOT_VERDICT = {"data_dir", "seeds_dir", "benchmarks_dir", "store"}
 
@@ -70,7 +70,7 @@ def verifier_fingerprint(settings: Any, weights: Path | None = None, source: boo
     weights = PACKAGED_WEIGHTS if weights is None else weights
     model = getattr(stance, "model", "packaged")
     if isinstance(model, str) and model != "packaged":
-        weights = Path(model) / "model.safetensors"
+        weights = Path(model) / "model.int8.onnx"
     parts.append(_file_stamp(weights) if weights.is_file() else "no-weights")
     if hasattr(settings, "model_dump_json"):
         parts.append(settings.model_dump_json(exclude=_NOT_VERDICT | {"stance"}))

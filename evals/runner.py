@@ -175,6 +175,11 @@ def summarize_claims(rows: Sequence[dict[str, Any]], labels: Sequence[str] = LAB
         "llm_per_claim": {k: sum(r["llm"][k] for r in ok) / n for k in ("calls", "input_tokens", "output_tokens")},
         "ece": m.ece(conf, correct),
         "reliability": m.reliability(conf, correct),
+        # confident false refutations (the issue's ≤ 5% target) and abstentions turned into support
+        "refuted_verdicts": sum(p == "REFUTED" for p in pred),
+        "refuted_wrong_confident": sum(p == "REFUTED" and g != "REFUTED" and c >= 0.9
+                                       for g, p, c in zip(gold, pred, conf, strict=True)),
+        "nei_as_supported": sum(g == "NOT_ENOUGH_INFO" and p == "SUPPORTED" for g, p in zip(gold, pred, strict=True)),
     }
 
 
