@@ -148,3 +148,18 @@ def finish(summary: dict[str, Any], baseline_path: Path | None, baseline: Mappin
             return 1
         print("gate passed")
     return 0
+
+
+def run_and_gate(
+    args: argparse.Namespace, bench_name: str, run: Any, gated: Sequence[str], data_dir_default: bool = False
+) -> int:
+    """A benchmark's `main` after parsing: default report (and data) paths named for the run
+    (`<bench>` or `<bench>-slice<N>`), the default baseline, the run, then gate / baseline / summary."""
+    name = f"{bench_name}-slice{args.slice}" if args.slice else bench_name
+    args.report = args.report or PROJECT_ROOT / "reports" / name
+    if data_dir_default:
+        args.data_dir = args.data_dir or PROJECT_ROOT / ".bench" / name
+    args.baseline = args.baseline or default_baseline(bench_name, args.slice)
+    summary = run(args)
+    return finish(summary, args.baseline, load_baseline(args.baseline), gated, gate_on=args.gate,
+                  write_baseline=args.write_baseline, summary_out=args.summary_out)

@@ -110,12 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh", action="store_true", help="ignore results kept from an earlier (interrupted) run")
     bench.add_gate_arguments(ap, "climate-fever")
     args = ap.parse_args(argv)
-    name = f"climate-fever-slice{args.slice}" if args.slice else "climate-fever"
-    args.report = args.report or PROJECT_ROOT / "reports" / name
-    args.baseline = args.baseline or bench.default_baseline("climate-fever", args.slice)
-    summary = run(args)
-    return bench.finish(summary, args.baseline, bench.load_baseline(args.baseline), GATED, gate_on=args.gate,
-                        write_baseline=args.write_baseline, summary_out=args.summary_out)
+    return bench.run_and_gate(args, "climate-fever", run, GATED)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from agent.context import Services
 from agent.schemas import ClaimRecord
-from agent.settings import PROJECT_ROOT, Settings, offline_environment
+from agent.settings import Settings, offline_environment
 from evals import benchmarks as bench
 from evals import metrics as m
 from evals.dataset import Case, QuoteValidity
@@ -165,13 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", default="dev")
     bench.add_gate_arguments(ap, "scifact")
     args = ap.parse_args(argv)
-    name = f"scifact-slice{args.slice}" if args.slice else "scifact"
-    args.report = args.report or PROJECT_ROOT / "reports" / name
-    args.data_dir = args.data_dir or PROJECT_ROOT / ".bench" / name
-    args.baseline = args.baseline or bench.default_baseline("scifact", args.slice)
-    summary = run(args)
-    return bench.finish(summary, args.baseline, bench.load_baseline(args.baseline), GATED, gate_on=args.gate,
-                        write_baseline=args.write_baseline, summary_out=args.summary_out)
+    return bench.run_and_gate(args, "scifact", run, GATED, data_dir_default=True)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
