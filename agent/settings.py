@@ -36,6 +36,14 @@ class EmbeddingSettings(BaseModel):
 class StoreSettings(BaseModel):
     url: str | None = Field(None, description="Chroma server URL; embedded PersistentClient when unset")
     collection: str = "crosscheck"
+    token: SecretStr | None = Field(
+        None, exclude=True, description="server auth token, only from CROSSCHECK_STORE__TOKEN; never logged"
+    )
+    token_header: Literal["authorization", "x-chroma-token"] = Field(
+        "authorization", description="`Authorization: Bearer <token>` or `X-Chroma-Token: <token>` (Chroma Cloud)"
+    )
+    tenant: str = Field("default_tenant", min_length=1, description="Chroma tenant (server mode)")
+    database: str = Field("default_database", min_length=1, description="Chroma database in the tenant (server mode)")
 
 
 class ChunkSettings(BaseModel):

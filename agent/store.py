@@ -110,21 +110,14 @@ class VectorStore:
             url = self.settings.store.url
             try:
                 if url:
-                    from urllib.parse import urlparse
-
-                    u = urlparse(url if "://" in url else f"http://{url}")
-                    self._client = chromadb.HttpClient(
-                        host=u.hostname or "127.0.0.1",
-                        port=u.port or (443 if u.scheme == "https" else 8000),
-                        ssl=u.scheme == "https",
-                        settings=chroma_settings,
-                    )
-                    self._client.heartbeat()
+                    self._client = self._http_client(url, chroma_settings)
                 else:
                     self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
                     self._client = chromadb.PersistentClient(
                         path=str(self.settings.chroma_path), settings=chroma_settings
                     )
+            except StoreError:
+                raise
             except (ValueError, OSError, ConnectionError) as exc:
                 where = url or str(self.settings.chroma_path)
                 raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
@@ -133,6 +126,65 @@ class VectorStore:
                     raise StoreError(f"cannot open the Chroma store at {url}: {exc}") from exc
                 raise
         return self._client
+
+    def _http_client(self, url: str, chroma_settings: Any) -> ClientAPI:
+        """A client of a `chroma run` server or a hosted Chroma: token, tenant and database from the settings.
+
+        Access is checked first with one plain request, so a missing or rejected token is named as such
+        (whatever sits in front of the server: Chroma Cloud, or Envoy/nginx in front of `chroma run`, which
+        has no auth of its own since Chroma 1.0) instead of surfacing as a bare HTTP error.
+        """
+        from urllib.parse import urlparse
+
+        import chromadb
+        from chromadb.errors import NotFoundError
+
+        cfg = self.settings.store
+        u = urlparse(url if "://" in url else f"http://{url}")
+        headers = self._auth_headers()
+        self._check_access(f"{u.scheme}://{u.netloc}", headers)
+        try:
+            return chromadb.HttpClient(
+                host=u.hostname or "127.0.0.1",
+                port=u.port or (443 if u.scheme == "https" else 8000),
+                ssl=u.scheme == "https",
+                headers=headers or None,
+                settings=chroma_settings,
+                tenant=cfg.tenant,
+                database=cfg.database,
+            )
+        except NotFoundError as exc:
+            raise StoreError(
+                f"the Chroma server at {u.scheme}://{u.netloc} has no database {cfg.database!r} in tenant "
+                f"{cfg.tenant!r} ({exc}); create it on the server or fix store.tenant / store.database"
+            ) from None
+
+    def _auth_headers(self) -> dict[str, str]:
+        token = self.settings.store.token
+        if token is None or not token.get_secret_value():
+            return {}
+        if self.settings.store.token_header == "x-chroma-token":
+            return {"X-Chroma-Token": token.get_secret_value()}
+        return {"Authorization": f"Bearer {token.get_secret_value()}"}
+
+    def _check_access(self, base: str, headers: dict[str, str]) -> None:
+        """401/403 from the server become a StoreError that says what to fix (and never contains the token)."""
+        import httpx
+
+        cfg = self.settings.store
+        try:
+            resp = httpx.get(f"{base}/api/v2/auth/identity", headers=headers, timeout=10.0)
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot open the Chroma store at {base}: {type(exc).__name__}: {exc}") from None
+        if resp.status_code in (401, 403):
+            if headers:
+                why = (
+                    f"rejected the token from CROSSCHECK_STORE__TOKEN (HTTP {resp.status_code}); "
+                    f"check the token, and store.token_header ({cfg.token_header!r})"
+                )
+            else:
+                why = f"requires a token (HTTP {resp.status_code}): set CROSSCHECK_STORE__TOKEN in the environment"
+            raise StoreError(f"the Chroma server at {base} {why}")
 
     @cached_property
     def chunks(self) -> Collection:

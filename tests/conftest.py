@@ -30,6 +30,7 @@ def _isolated_paths(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("CROSSCHECK_CONFIG", raising=False)
     monkeypatch.delenv("CROSSCHECK_STORE__URL", raising=False)
+    monkeypatch.delenv("CROSSCHECK_STORE__TOKEN", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from agent.context import Services
 from agent.ingest import ingest
-from agent.store import Embedder
+from agent.store import Embedder, StoreError
 
 from .conftest import SEEDS, make_services
 
@@ -123,8 +127,130 @@ def test_client_server_mode(chroma_server: str, tmp_path: Path, embedder: Embedd
 
 
 def test_unreachable_server_is_a_clean_error(tmp_path: Path, embedder: Embedder) -> None:
-    from agent.store import StoreError
-
     services = make_services(tmp_path, embedder, store={"url": f"http://127.0.0.1:{_free_port()}"})
     with pytest.raises(StoreError, match="cannot open the Chroma store"):
+        services.store.documents()
+
+
+# ------------------------------------------------------------------ a shared store with token auth
+TOKEN = "team-token-9f3c1e77"
+
+
+class TokenGate(BaseHTTPRequestHandler):
+    """A reverse proxy that lets a request through to `chroma run` only with the right token.
+
+    `chroma run` (Chroma >= 1.0) has no auth of its own: Chroma documents putting a token-checking proxy
+    (Envoy) in front of it, and Chroma Cloud checks `X-Chroma-Token`. This plays that proxy on 127.0.0.1.
+    """
+
+    protocol_version = "HTTP/1.1"
+    upstream_port = 0
+
+    def _forward(self) -> None:
+        given = self.headers.get("X-Chroma-Token") or self.headers.get("Authorization", "").removeprefix("Bearer ")
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if given != TOKEN:
+            payload = b'{"error":"AuthError","message":"Unauthorized"}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
+        skip = {"host", "authorization", "x-chroma-token", "connection", "content-length"}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        conn.close()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture
+def token_server(chroma_server: str) -> Iterator[str]:
+    """The real `chroma run` behind the token gate: its URL."""
+    gate = type("Gate", (TokenGate,), {"upstream_port": int(chroma_server.rsplit(":", 1)[1])})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), gate)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_shared_store_with_token_tenant_and_database(
+    token_server: str, chroma_server: str, tmp_path: Path, embedder: Embedder, seeds_copy: Path
+) -> None:
+    """The right token ingests and verifies in a named database; nothing of it lands in the default one."""
+    import chromadb
+
+    from agent.verify import verify_claim
+
+    admin = chromadb.AdminClient(
+        chromadb.Settings(
+            chroma_server_host="127.0.0.1",
+            chroma_server_http_port=int(chroma_server.rsplit(":", 1)[1]),
+            chroma_api_impl="chromadb.api.fastapi.FastAPI",
+            anonymized_telemetry=False,
+        )
+    )
+    admin.create_database("team", tenant="default_tenant")
+    store = {"url": token_server, "token": TOKEN, "database": "team"}
+    services = make_services(tmp_path / "unused", embedder, store=store)
+    assert TOKEN not in repr(services.settings) and TOKEN not in services.settings.model_dump_json()
+    report = ingest([seeds_copy], services.settings, services.store, services.embedder)
+    assert report.new == 5 and not report.errors
+    record = verify_claim(services, "Anthropic said the campaign used 24,000 fraudulent accounts.")
+    assert any(c.doc_id == "004_eb269963b8a04d98" for c in record.citations), record
+    assert TOKEN not in record.model_dump_json()
+    # the header Chroma Cloud uses works too, and a second client sees the same database
+    again = make_services(tmp_path / "unused", embedder, store={**store, "token_header": "x-chroma-token"})
+    assert [m.doc_id for m in again.store.documents()] == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    # the default database behind the same server was not touched
+    default = make_services(tmp_path / "unused", embedder, store={"url": token_server, "token": TOKEN})
+    assert default.store.documents() == []
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token-5521"])
+def test_missing_or_wrong_token_is_a_clean_error(
+    token_server: str, tmp_path: Path, embedder: Embedder, token: str | None
+) -> None:
+    services = make_services(tmp_path, embedder, store={"url": token_server, "token": token})
+    with pytest.raises(StoreError, match="requires a token" if token is None else "rejected the token") as err:
+        services.store.documents()
+    assert token is None or token not in str(err.value)
+
+
+def test_cli_with_wrong_token_says_so_without_traceback_or_token(
+    token_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.cli import app
+
+    monkeypatch.setenv("CROSSCHECK_STORE__URL", token_server)
+    monkeypatch.setenv("CROSSCHECK_STORE__TOKEN", "wrong-token-5521")
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "ingest", str(SEEDS)])
+    assert result.exit_code == 2, result.output
+    assert "rejected the token from CROSSCHECK_STORE__TOKEN" in result.output
+    assert "Traceback" not in result.output and "wrong-token-5521" not in result.output
+    monkeypatch.delenv("CROSSCHECK_STORE__TOKEN")
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "sources"])
+    assert result.exit_code == 2 and "set CROSSCHECK_STORE__TOKEN" in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_database_is_named(token_server: str, tmp_path: Path, embedder: Embedder) -> None:
+    services = make_services(tmp_path, embedder, store={"url": token_server, "token": TOKEN, "database": "nope"})
+    with pytest.raises(StoreError, match="no database 'nope' in tenant 'default_tenant'"):
         services.store.documents()
