@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -29,7 +28,9 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from agent.render import markup
 from agent.schemas import ClaimRecord
+from agent.text import normalise_claim
 
 FORMATS = ("jsonl", "csv", "html", "md")
 INPUT_SUFFIXES = (".jsonl", ".csv", ".txt")
@@ -123,9 +124,9 @@ def _parse_csv(text: str) -> Iterator[Item]:
 
 
 def _parse_txt(text: str) -> Iterator[Item]:
+    """Every line is a claim: a blank one becomes an `empty claim` error record in its place, as in JSONL."""
     for n, raw in enumerate(text.splitlines(), 1):
-        if raw.strip():
-            yield Item(n, str(n), raw)
+        yield Item(n, str(n), raw)
 
 
 def load_items(path: Path, max_chars: int) -> list[Item]:
@@ -136,7 +137,7 @@ def load_items(path: Path, max_chars: int) -> list[Item]:
     seen: dict[str, int] = {}
     for item in parse(text):
         if item.error is None:
-            item.claim = item.claim.strip()
+            item.claim = normalise_claim(item.claim)
             if not item.claim:
                 item.error = "empty claim"
             elif len(item.claim) > max_chars:
@@ -306,7 +307,7 @@ def batch(
         fail(str(exc))
     for item in items:
         if item.error:
-            err.print(f"[yellow]line {item.line}[/] ({escape(item.id)}): {escape(item.error)}", soft_wrap=True)
+            err.print(f"[yellow]line {item.line}[/] ({markup(item.id)}): {markup(item.error)}", soft_wrap=True)
     todo = [i for i in items if i.error is None]
     if todo and services.guard(services.store.count) == 0:
         fail("the store is empty: run `crosscheck ingest` first")
@@ -345,7 +346,7 @@ def batch(
                     sink.write(json.dumps(rec, ensure_ascii=False) + "\n")
                     sink.flush()
                 if "error" in rec:
-                    err.print(f"[red]line {item.line}[/] ({escape(item.id)}): {escape(rec['error'])}", soft_wrap=True)
+                    err.print(f"[red]line {item.line}[/] ({markup(item.id)}): {markup(rec['error'])}", soft_wrap=True)
                 bar.advance(task)
 
             services.guard(lambda: run_items(services, todo, workers, on_done))
@@ -369,7 +370,7 @@ def batch(
     if output is not None and len(records) <= 50:
         err.print(verdict_table(records))
     summary = ", ".join(f"{k} {v}" for k, v in counts.items())
-    err.print(f"{len(records)} record(s): {summary}" + (f" → {escape(str(output))}" if output else ""), soft_wrap=True)
+    err.print(f"{len(records)} record(s): {summary}" + (f" → {markup(output)}" if output else ""), soft_wrap=True)
     if failed:
         raise typer.Exit(1)
 
@@ -386,16 +387,16 @@ def verdict_table(records: list[dict[str, Any]]) -> Table:
     table.add_column("claim", ratio=1, overflow="fold")
     for r in records:
         if "error" in r:
-            table.add_row(escape(str(r["id"])), "[red]ERROR[/]", "", "", escape(r["error"]))
+            table.add_row(markup(r["id"]), "[red]ERROR[/]", "", "", markup(r["error"]))
             continue
         pro = sum(s["stance"] == "supports" for s in r.get("sources", []))
         con = sum(s["stance"] == "refutes" for s in r.get("sources", []))
         table.add_row(
-            escape(str(r["id"])),
+            markup(r["id"]),
             f"[{LABEL_STYLE[r['label']]}]{r['label']}[/]",
             f"{r['confidence']:.2f}",
             f"{pro} / {con}",
-            escape(r["claim"]),
+            markup(r["claim"]),
         )
     return table
 

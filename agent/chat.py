@@ -13,12 +13,13 @@ from typing import Any, Literal
 import typer
 from pydantic import BaseModel, Field
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent.render import markup, safe
 from agent.schemas import Citation, ClaimRecord, Evidence
+from agent.text import normalise_claim
 
 Kind = Literal["question", "claim"]
 QUESTION_WORDS = frozenset(
@@ -213,12 +214,12 @@ class Session:
 # ------------------------------------------------------------------------------------------- rendering
 def answer_panel(turn: Turn) -> Panel:
     assert turn.answer is not None
-    body = Text(turn.answer.text)
+    body = Text(safe(turn.answer.text))
     if turn.answer.citations:
         body.append("\n\n")
         for i, c in enumerate(turn.answer.citations, 1):
-            body.append(f"[{i}] {c.doc_id} chars {c.start}–{c.end}\n", style="dim")
-    return Panel(body, title=escape(turn.text), title_align="left", border_style="cyan")
+            body.append(f"[{i}] {safe(c.doc_id)} chars {c.start}–{c.end}\n", style="dim")
+    return Panel(body, title=markup(turn.text), title_align="left", border_style="cyan")
 
 
 def why_view(session: Session) -> Any:
@@ -227,21 +228,21 @@ def why_view(session: Session) -> Any:
     last = session.last
     if last is None:
         return Text("Nothing to explain yet: ask a question or type a claim.")
-    parts: list[Any] = [Text(f"Evidence behind: {last.text}", style="bold")]
+    parts: list[Any] = [Text(f"Evidence behind: {safe(last.text)}", style="bold")]
     previous = session.last_verdict() if last.answer and not last.evidence else None
     record = last.record or (previous.record if previous is not None else None)
     if record is not None:
-        parts.append(Text(f"{record.label} (confidence {record.confidence:.2f}) — {record.rationale}"))
+        parts.append(Text(f"{record.label} (confidence {record.confidence:.2f}) — {safe(record.rationale)}"))
         parts.append(stance_table(record))
         for c in record.citations:
-            parts.append(Text(f"  {c.doc_id} [{c.start}:{c.end}] “{c.quote}”"))
+            parts.append(Text(f"  {safe(c.doc_id)} [{c.start}:{c.end}] “{safe(c.quote)}”"))
     if last.evidence:
         table = Table("score", "source", "evidence sentence", expand=True, show_lines=True)
         for e in sorted(last.evidence, key=lambda e: -e.score)[:10]:
             table.add_row(
                 f"{e.score:.2f}",
-                f"{e.sentence.doc_id}\n[dim]{e.sentence.start}–{e.sentence.end}[/]",
-                escape(e.sentence.text),
+                f"{markup(e.sentence.doc_id)}\n[dim]{e.sentence.start}–{e.sentence.end}[/]",
+                markup(e.sentence.text),
             )
         parts.append(table)
     return Group(*parts)
@@ -253,7 +254,7 @@ def sources_table(session: Session) -> Table:
     for col in ("doc_id", "title", "date", "chunks"):
         table.add_column(col, overflow="fold")
     for m in metas.values():
-        table.add_row(m.doc_id, escape(m.title), m.date or "—", str(m.chunks))
+        table.add_row(markup(m.doc_id), markup(m.title), markup(m.date or "—"), str(m.chunks))
     return table
 
 
@@ -262,14 +263,14 @@ def source_view(session: Session, doc_id: str) -> Any:
     meta = metas.get(doc_id) or next((m for d, m in metas.items() if d.startswith(doc_id)), None) if doc_id else None
     if meta is None:
         return Text(f"no source {doc_id!r}; /sources lists them", style="red")
-    table = Table(show_header=False, title=meta.doc_id)
+    table = Table(show_header=False, title=markup(meta.doc_id))
     for k in ("title", "date", "author", "outlet", "url", "path", "n_chars", "chunks"):
         v = getattr(meta, k)
         if v not in (None, ""):
-            table.add_row(k, escape(str(v)))
+            table.add_row(k, markup(v))
     cites = session.cited(meta.doc_id)
     lines = [Text(f"cited {len(cites)} time(s) in this session")]
-    lines += [Text(f"  for “{t.text}”: [{c.start}:{c.end}] “{c.quote}”") for t, c in cites]
+    lines += [Text(f"  for “{safe(t.text)}”: [{c.start}:{c.end}] “{safe(c.quote)}”") for t, c in cites]
     return Group(table, *lines)
 
 
@@ -285,7 +286,7 @@ def handle(session: Session, line: str, console: Console) -> bool:
     """One input; False when the user wants to leave."""
     from agent.render import verdict_panel
 
-    text = line.strip()
+    text = normalise_claim(line)  # what is typed or pasted may carry escape sequences: none reach the screen
     if not text:
         return True
     if text.startswith("/"):
@@ -307,7 +308,7 @@ def handle(session: Session, line: str, console: Console) -> bool:
             else:
                 try:
                     n = export(session, Path(arg).expanduser())
-                    console.print(f"wrote {n} verdict(s) to {escape(arg)}")
+                    console.print(f"wrote {n} verdict(s) to {markup(arg)}")
                 except OSError as exc:
                     console.print(Text(f"cannot write {arg}: {exc.strerror or exc}", style="red"))
         else:

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.schemas import ClaimRecord
+from agent.text import strip_controls
 
 LABEL_STYLE = {
     "SUPPORTED": "bold green",
@@ -17,6 +18,16 @@ LABEL_STYLE = {
     "NOT_ENOUGH_INFO": "bold blue",
 }
 STANCE_STYLE = {"supports": "green", "refutes": "red", "neutral": "dim"}
+
+
+def safe(text: object) -> str:
+    """Text for the terminal: no escape sequences or control characters (a title or quote could carry them)."""
+    return strip_controls(str(text))
+
+
+def markup(text: object) -> str:
+    """`safe` and escaped for Rich markup, for strings spliced into markup."""
+    return escape(safe(text))
 
 
 def stance_table(record: ClaimRecord, show_neutral: bool = True) -> Table:
@@ -31,11 +42,11 @@ def stance_table(record: ClaimRecord, show_neutral: bool = True) -> Table:
         quote = s.citations[0].quote if s.citations and s.stance != "neutral" else ""
         body = Text()
         if quote:
-            body.append(f"“{quote}”\n")
-        body.append(s.reason, style="italic dim")
+            body.append(f"“{safe(quote)}”\n")
+        body.append(safe(s.reason), style="italic dim")
         table.add_row(
-            f"{escape(s.title or s.doc_id)}\n[dim]{s.doc_id}[/]",
-            s.date or "—",
+            f"{markup(s.title or s.doc_id)}\n[dim]{markup(s.doc_id)}[/]",
+            markup(s.date or "—"),
             f"[{STANCE_STYLE[s.stance]}]{s.stance}[/]",
             body,
         )
@@ -46,9 +57,9 @@ def verdict_panel(record: ClaimRecord) -> Panel:
     head = Text()
     head.append(record.label, style=LABEL_STYLE[record.label])
     head.append(f"  confidence {record.confidence:.2f}\n")
-    head.append(record.rationale)
+    head.append(safe(record.rationale))
     parts: list[object] = [head]
     for sub in record.subclaims:
-        parts.append(Text.assemble(("  • ", ""), (sub.label, LABEL_STYLE[sub.label]), f"  {sub.claim}"))
+        parts.append(Text.assemble(("  • ", ""), (sub.label, LABEL_STYLE[sub.label]), f"  {safe(sub.claim)}"))
     parts.append(stance_table(record))
-    return Panel(Group(*parts), title=escape(record.claim), title_align="left")  # type: ignore[arg-type]
+    return Panel(Group(*parts), title=markup(record.claim), title_align="left")  # type: ignore[arg-type]

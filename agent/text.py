@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 STOPWORDS = frozenset(
@@ -428,3 +429,25 @@ def news_idiom(text: str) -> str:
     """How news says the same thing in other words: "X was first to report Y" and "X was the outlet
     that broke Y" → "X broke Y"."""
     return CLEFT.sub("", FIRST_TO_REPORT.sub("broke", text))
+
+
+# ---------------------------------------------------------------- hostile text
+# ANSI/VT escape sequences (CSI, OSC, DCS and friends, and two-byte ESC sequences), 7-bit and 8-bit forms
+_ESCAPE_SEQ = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, screen clears
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC/DCS/PM/APC … ST
+    r"|\x1b[ -/]*[0-~]?"  # any other ESC sequence, or a lone ESC
+)
+# C0 and C1 control characters and the bidi overrides that make text display other than it reads
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without terminal escape sequences or control characters (newlines and tabs kept): safe to print."""
+    return _CONTROL.sub("", _ESCAPE_SEQ.sub("", text))
+
+
+def normalise_claim(claim: str) -> str:
+    """The claim as verified: escape sequences and control characters removed, Unicode NFC, whitespace collapsed,
+    so a claim pasted with colour codes or stray control bytes gets the verdict of the clean claim."""
+    return " ".join(unicodedata.normalize("NFC", strip_controls(claim)).split())

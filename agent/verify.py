@@ -6,6 +6,7 @@ from typing import Any
 
 from agent.context import Services
 from agent.schemas import ClaimRecord
+from agent.text import normalise_claim
 
 _GRAPH: dict[str, Any] = {}
 
@@ -19,7 +20,11 @@ def graph() -> Any:
 
 
 def verify_claim(services: Services, claim: str, claim_id: str = "claim") -> ClaimRecord:
-    """Run the verification graph on one claim. Thread-safe: the graph and services are shared read-only."""
+    """Run the verification graph on one claim. Thread-safe: the graph and services are shared read-only.
+
+    The claim is normalised first (control characters and escape sequences out, Unicode NFC), so hostile
+    bytes neither reach the verdict nor change it."""
+    claim = normalise_claim(claim)
     out = graph().invoke({"claim": claim, "claim_id": claim_id}, context=services)
     record: ClaimRecord = out["record"]
     timing = {k: 0.0 for k in ("retrieve", "extract", "cross_check", "verdict")}
