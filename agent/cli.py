@@ -9,10 +9,11 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from agent.render import markup
 from agent.settings import Settings, offline_environment
+from agent.text import normalise_claim
 
 app = typer.Typer(
     name="crosscheck",
@@ -46,12 +47,12 @@ class State:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    err.print(f"[bold red]error:[/] {markup(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
-def warn(message: str) -> None:
-    err.print(f"[yellow]skipped[/] {escape(message)}", soft_wrap=True)
+def warn(message: str, what: str = "skipped") -> None:
+    err.print(f"[yellow]{what}[/] {markup(message)}", soft_wrap=True)
 
 
 @app.callback()
@@ -102,19 +103,29 @@ def ingest(
         console=err,
         transient=True,
     ) as bar:
-        task = bar.add_task("embedding chunks", total=None)
+        task = bar.add_task("reading", total=None)
+        phases = {"read": "reading files", "chunk": "chunking", "embed": "embedding chunks"}
 
         def progress(phase: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
+            bar.update(task, description=phases.get(phase, phase), completed=done, total=total or None)
 
         def on_error(e: Any) -> None:
             warn(str(e))
 
         report = services.guard(
-            lambda: run_ingest(targets, services.settings, services.store, services.embedder, progress, on_error)
+            lambda: run_ingest(
+                targets,
+                services.settings,
+                services.store,
+                services.embedder,
+                progress,
+                on_error,
+                on_note=lambda m: err.print(f"[dim]note {markup(m)}[/]", soft_wrap=True),
+                on_warning=lambda m: warn(m, "warning"),
+            )
         )
     console.print(report.summary(), soft_wrap=True)
-    if report.skipped:
+    if not report.complete:  # something was skipped or not read: 1, as for unreadable files
         raise typer.Exit(1)
 
 
@@ -130,7 +141,7 @@ def sources() -> None:
     for col in ("doc_id", "title", "date", "chunks"):
         table.add_column(col, overflow="fold")
     for m in metas:
-        table.add_row(m.doc_id, m.title, m.date or "—", str(m.chunks))
+        table.add_row(*(markup(v) for v in (m.doc_id, m.title, m.date or "—", str(m.chunks))))
     console.print(table)
 
 
@@ -143,7 +154,7 @@ def verify(
     from agent.render import verdict_panel
     from agent.verify import verify_claim
 
-    claim = claim.strip()
+    claim = normalise_claim(claim)
     if not claim:
         fail("the claim is empty")
     services = State.services()

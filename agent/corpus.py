@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import yaml
+
 from agent.schemas import Chunk, Document, DocumentMeta
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
-LOADER_VERSION = "3"
+LOADER_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -99,15 +101,24 @@ _FM_LINE = re.compile(r"(?P<indent>\s*)(?:-\s+)?(?:(?P<key>[A-Za-z_][\w-]*):\s*)
 _FM_SKIP_KEYS = {"image", "tags", "date", "author", "slug", "layout", "url", "canonical", "draft", "lang"}
 
 
-def _front_matter(text: str) -> tuple[dict[str, str], list[tuple[int, int]], int]:
-    """Parse a simple YAML front matter block: metadata, evidence spans of its string values, body start."""
-    if not text.startswith("---"):
-        return {}, [], 0
+def _front_matter(text: str) -> tuple[dict[str, str], list[tuple[int, int]], int, str | None]:
+    """Parse a simple YAML front matter block: metadata, evidence spans of its string values, body start, and
+    what went wrong when the block is not valid YAML (then none of it is metadata or evidence)."""
+    if not re.match(r"---[ \t]*\r?\n", text):
+        return {}, [], 0, None
     end = text.find("\n---", 3)
     if end < 0:
-        return {}, [], 0
+        return {}, [], 0, "front matter opened with --- is never closed: read as body text"
     body_start = text.find("\n", end + 4)
     body_start = len(text) if body_start < 0 else body_start + 1
+    n_lines = text.count("\n", 0, body_start)
+    try:
+        parsed = yaml.safe_load(text[text.find("\n") + 1 : end + 1])
+    except yaml.YAMLError as exc:
+        return {}, [], body_start, f"front matter (lines 1-{n_lines}) is not valid YAML ({_yaml_problem(exc)}): ignored"
+    if parsed is not None and not isinstance(parsed, dict):
+        kind = type(parsed).__name__
+        return {}, [], body_start, f"front matter (lines 1-{n_lines}) is a YAML {kind}, not key: value pairs: ignored"
     meta: dict[str, str] = {}
     spans: list[tuple[int, int]] = []
     pos = text.find("\n") + 1
@@ -125,25 +136,41 @@ def _front_matter(text: str) -> tuple[dict[str, str], list[tuple[int, int]], int
             if (key or "").lower() not in _FM_SKIP_KEYS and len(value.split()) >= 3:
                 spans.append((v_start, v_end))
         pos = nl + 1
-    return meta, spans, body_start
+    return meta, spans, body_start, None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """ "while scanning a quoted scalar (line 2): found unexpected end of stream (line 5)", lines of the file."""
+    parts = []
+    for what, mark in (("context", "context_mark"), ("problem", "problem_mark")):
+        text, at = getattr(exc, what, None), getattr(exc, mark, None)
+        if text:
+            parts.append(f"{text} (line {at.line + 2})" if at is not None else text)
+    return ": ".join(parts) or type(exc).__name__
 
 
 # ---------------------------------------------------------------- boilerplate
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _BOILER_WORDS = re.compile(
     r"^\W*(keep reading|read more|related|references|sources?|share( this)?|subscribe|newsletter|"
-    r"advertisement|sign up|follow us|more from|recommended|see also|tags?:|comments?)\b",
+    r"advertisement|sign up|follow us|more from|recommended|see also|tags?:|comments?|copyright)\b|"
+    r"^\W*©|\ball rights reserved\b",
     re.I,
 )
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 
 
-def _is_prose(line: str) -> bool:
+def _is_prose(line: str, own_paragraph: bool = False) -> bool:
     s = line.strip()
-    if not s or _CJK.search(s) or _BOILER_WORDS.match(s):
+    if not s or _CJK.search(s) or _BOILER_WORDS.search(s):
         return False
     if re.fullmatch(r"[-•*\s]*(https?://\S+)", s):
         return False
-    return len(s) >= 60 and s[-1] in ".!?\"”’'):"
+    if len(s) >= 60 and s[-1] in ".!?\"”’'):":
+        return True
+    # a shorter paragraph is prose when it is a sentence: five words or more and a full stop (a one-line
+    # note packed under a list, such as "Numbers may change.", stays with the list)
+    return own_paragraph and len(s.split()) >= 5 and bool(_SENTENCE_END.search(s))
 
 
 def body_end(text: str, start: int, main_is_latin: bool) -> int:
@@ -154,7 +181,10 @@ def body_end(text: str, start: int, main_is_latin: bool) -> int:
         line = m.group()
         if not line.strip():
             continue
-        if _is_prose(line) or (not main_is_latin and len(line.strip()) >= 40):
+        pos = start + m.start()
+        prev = text.rfind("\n", 0, max(0, pos - 1)) + 1
+        own_paragraph = pos == 0 or not text[prev : pos - 1].strip()  # a blank line (or nothing) above it
+        if _is_prose(line, own_paragraph) or (not main_is_latin and len(line.strip()) >= 40):
             # never let the heuristic eat most of a document: boilerplate is a tail, not the body
             return cut if cut - start >= 0.6 * (end - start) else end
         cut = start + m.start()
@@ -266,6 +296,18 @@ def chunk_document(doc: Document, max_chars: int = 700, overlap: int = 1) -> lis
     return chunks
 
 
+def why_no_chunks(doc: Document) -> str:
+    """Why a document gave no chunk to index: the evidence regions hold no sentence of three words or more."""
+    lines = [ln for s, e in doc.segments for ln in doc.text[s:e].split("\n") if ln.strip()]
+    if not lines:
+        return "nothing to index: no text outside front matter and trailing boilerplate"
+    longest = max(len(re.findall(r"\w+", ln)) for ln in lines)
+    return (
+        f"nothing to index: no sentence of three words or more ({len(lines):,} lines, the longest "
+        f"{longest} word{'s' if longest != 1 else ''}; a line break ends a sentence)"
+    )
+
+
 # ---------------------------------------------------------------- loaders
 def content_hash(text: str, *salt: object) -> str:
     h = hashlib.sha256(text.encode("utf-8"))
@@ -296,14 +338,14 @@ def _latin_share(text: str) -> float:
 
 def parse_text_document(doc_id: str, text: str, path: str | None = None) -> Document:
     """A .txt/.md article: YAML front matter if present, else title = first line, date found in the text."""
-    meta, fm_spans, body_start = _front_matter(text)
+    meta, fm_spans, body_start, fm_problem = _front_matter(text)
+    warnings = [fm_problem] if fm_problem else []
     latin = _latin_share(text) > 0.6
     end = body_end(text, body_start, latin)
     segments = [*fm_spans, (body_start, end)]
+    notes = [_tail_note(text, end)] if text[end:].strip() else []
     lines = [ln.strip() for ln in text[body_start:].splitlines() if ln.strip()]
-    # the first line that reads like a headline (section labels such as "Technology" are too short)
-    headline = next((ln for ln in lines[:8] if len(ln.split()) >= 4 and len(ln) <= 250), lines[0] if lines else doc_id)
-    title = meta.get("title") or headline.lstrip("# ").strip()
+    title = meta.get("title") or _headline(lines, doc_id).lstrip("# ").strip()
     date = find_date(meta.get("date", "")) if meta.get("date") else None
     if not date:
         # a dateline: a short line near the top that carries a full date
@@ -329,6 +371,39 @@ def parse_text_document(doc_id: str, text: str, path: str | None = None) -> Docu
         ),
         text=text,
         segments=segments,
+        warnings=warnings,
+        notes=notes,
+    )
+
+
+def _is_headline(line: str) -> bool:
+    """Reads like a headline or a label, not a sentence: short and without a full stop."""
+    return len(line) <= 250 and not _SENTENCE_END.search(line) and not line.endswith((",", ";"))
+
+
+def _headline(lines: list[str], doc_id: str) -> str:
+    """The title of a plain article: in the run of headline-like lines at its top, the first of four words or
+    more (section labels such as "Technology" are too short), else the first line of that run; the first line
+    that reads like a headline anywhere near the top when the text opens with a sentence."""
+    top: list[str] = []
+    for ln in lines[:8]:
+        if not _is_headline(ln):
+            break
+        top.append(ln)
+    if top:
+        return next((ln for ln in top if len(ln.split()) >= 4), top[0])
+    return next((ln for ln in lines[:8] if len(ln.split()) >= 4 and len(ln) <= 250), lines[0] if lines else doc_id)
+
+
+def _tail_note(text: str, end: int) -> str:
+    """What the boilerplate trimmer left out, by line numbers, so nothing leaves the evidence unsaid."""
+    first = text.count("\n", 0, end) + 1 + (len(text[end:]) - len(text[end:].lstrip("\n")))
+    tail = [ln.strip() for ln in text[end:].splitlines() if ln.strip()]
+    last = text.count("\n", 0, len(text.rstrip())) + 1
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    return (
+        f"{where} ({len(tail)} non-blank, {len(text[end:].strip())} characters) left out of the "
+        f"evidence as trailing site boilerplate, from {tail[0][:60]!r}"
     )
 
 
@@ -452,11 +527,24 @@ def parse_jsonl_record(record: object, line: int, path: str) -> Document | LoadE
     )
 
 
-def load_file(path: Path) -> Iterator[Document | LoadError]:
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB" if n >= 1000 else f"{n} bytes"
+
+
+def load_file(path: Path, max_doc_bytes: int | None = None) -> Iterator[Document | LoadError]:
+    """The documents in one file; a file (or JSONL record) over `max_doc_bytes` is named and skipped unread."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         yield LoadError(str(path), f"unsupported file type {suffix or '(none)'}")
         return
+    if max_doc_bytes and suffix not in JSONL_SUFFIXES:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # _read_text names the problem
+        if size > max_doc_bytes:
+            yield LoadError(str(path), f"{_size(size)}, over the {_size(max_doc_bytes)} limit (ingest.max_doc_bytes)")
+            return
     text = _read_text(path)
     if isinstance(text, LoadError):
         yield text
@@ -472,6 +560,10 @@ def load_file(path: Path) -> Iterator[Document | LoadError]:
                 yield LoadError(str(path), f"not JSON ({exc.msg})", i)
                 continue
             item = parse_jsonl_record(record, i, str(path))
+            if max_doc_bytes and isinstance(item, Document) and (n := len(item.text.encode())) > max_doc_bytes:
+                item = LoadError(
+                    str(path), f"record {item.doc_id} is {_size(n)}, over the {_size(max_doc_bytes)} limit", i
+                )
             n_ok += isinstance(item, Document)
             yield item
         if n_ok == 0:
@@ -501,10 +593,10 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
             yield LoadError(str(p), "no such file or directory")
 
 
-def load_paths(paths: Iterable[Path]) -> Iterator[Document | LoadError]:
+def load_paths(paths: Iterable[Path], max_doc_bytes: int | None = None) -> Iterator[Document | LoadError]:
     """Every document under `paths`, or a LoadError naming what was skipped."""
     for item in iter_files(paths):
         if isinstance(item, LoadError):
             yield item
         else:
-            yield from load_file(item)
+            yield from load_file(item, max_doc_bytes)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from agent.corpus import LoadError, chunk_document, content_hash, load_paths
+from agent.corpus import LoadError, chunk_document, content_hash, load_paths, why_no_chunks
 from agent.schemas import Chunk, Document
 from agent.settings import Settings
 from agent.store import Embedder, VectorStore, embed_text
@@ -24,7 +24,9 @@ class IngestReport(BaseModel):
     changed: int = 0
     unchanged: int = 0
     chunks_written: int = 0
-    errors: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list, description="documents or lines skipped, with the reason")
+    warnings: list[str] = Field(default_factory=list, description="parts of ingested documents that were not read")
+    notes: list[str] = Field(default_factory=list, description="what was left out of the evidence by design")
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -35,8 +37,15 @@ class IngestReport(BaseModel):
     def summary(self) -> str:
         return (
             f"{self.documents} documents: {self.new} new, {self.changed} changed, {self.unchanged} unchanged; "
-            f"{self.chunks_written} chunks written; {self.skipped} skipped; {self.seconds:.1f}s"
+            f"{self.chunks_written} chunks written; {self.skipped} skipped"
+            + (f", {len(self.warnings)} with warnings" if self.warnings else "")
+            + f"; {self.seconds:.1f}s"
         )
+
+    @property
+    def complete(self) -> bool:
+        """Everything offered was read: nothing skipped, nothing in a document ignored (exit 0 only then)."""
+        return not self.errors and not self.warnings
 
 
 def _noop(phase: str, done: int, total: int) -> None:
@@ -50,11 +59,19 @@ def ingest(
     embedder: Embedder,
     progress: Progress = _noop,
     on_error: Callable[[LoadError], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> IngestReport:
+    """Load, chunk, embed and write; every skipped file, ignored part and trimmed tail is reported.
+
+    on_error gets what was skipped (files, lines, documents with nothing to index); on_warning what was not
+    read in a document that was kept (broken front matter); on_note what was left out of the evidence by
+    design (trailing site boilerplate)."""
     t0 = time.perf_counter()
     report = IngestReport()
     docs: dict[str, Document] = {}
-    for item in load_paths(paths):
+    for n, item in enumerate(load_paths(paths, settings.ingest.max_doc_bytes or None), 1):
+        progress("read", n, 0)
         if isinstance(item, LoadError):
             report.errors.append(str(item))
             if on_error:
@@ -63,22 +80,38 @@ def ingest(
         if item.doc_id in docs:
             report.errors.append(f"{item.meta.path}: duplicate doc_id {item.doc_id}, kept the first")
             continue
+        for w in item.warnings:
+            report.warnings.append(f"{item.meta.path or item.doc_id}: {w}")
+            if on_warning:
+                on_warning(report.warnings[-1])
         item.meta.content_hash = content_hash(
             item.text, settings.chunking.max_chars, settings.chunking.overlap_sentences, embedder.name
         )
         docs[item.doc_id] = item
-    report.documents = len(docs)
     known = store.stored_hashes(list(docs))
-    todo = [d for d in docs.values() if known.get(d.doc_id) != d.meta.content_hash]
+    todo: list[Document] = []
+    chunks: list[Chunk] = []
+    for n, d in enumerate([d for d in docs.values() if known.get(d.doc_id) != d.meta.content_hash]):
+        progress("chunk", n, len(docs))
+        doc_chunks = chunk_document(d, settings.chunking.max_chars, settings.chunking.overlap_sentences)
+        if not doc_chunks:  # nothing to index: name it instead of storing an empty document
+            why = why_no_chunks(d) + ("; the version ingested before is kept" if d.doc_id in known else "")
+            report.errors.append(f"{d.meta.path or d.doc_id}: {why}")
+            if on_error:
+                on_error(LoadError(d.meta.path or d.doc_id, why))
+            del docs[d.doc_id]
+            continue
+        d.meta.chunks = len(doc_chunks)
+        chunks.extend(doc_chunks)
+        todo.append(d)
+        for note in d.notes:
+            report.notes.append(f"{d.meta.path or d.doc_id}: {note}")
+            if on_note:
+                on_note(report.notes[-1])
+    report.documents = len(docs)
     report.unchanged = len(docs) - len(todo)
     report.changed = sum(d.doc_id in known for d in todo)
     report.new = len(todo) - report.changed
-
-    chunks: list[Chunk] = []
-    for d in todo:
-        doc_chunks = chunk_document(d, settings.chunking.max_chars, settings.chunking.overlap_sentences)
-        d.meta.chunks = len(doc_chunks)
-        chunks.extend(doc_chunks)
     metas = {d.doc_id: d.meta for d in todo}
     texts = [embed_text(c, metas[c.doc_id]) for c in chunks]
 

@@ -37,6 +37,12 @@ class Document(BaseModel):
         description="[start, end) regions that may serve as evidence (front matter values, body); "
         "trailing site boilerplate is left out",
     )
+    warnings: list[str] = Field(
+        default_factory=list, description="what the loader could not read in this document, and why"
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="what the loader left out of the evidence by design (boilerplate)"
+    )
 
     @property
     def doc_id(self) -> str:

@@ -51,6 +51,12 @@ class ChunkSettings(BaseModel):
     overlap_sentences: int = Field(1, ge=0)
 
 
+class IngestSettings(BaseModel):
+    max_doc_bytes: int = Field(
+        5_000_000, ge=0, description="a file (or JSONL record) larger than this is named and skipped; 0: no limit"
+    )
+
+
 class RetrievalSettings(BaseModel):
     k_chunks: int = Field(24, ge=1, description="chunks fetched per retriever before fusion")
     max_docs: int = Field(8, ge=1, description="documents that may contribute evidence")
@@ -115,6 +121,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     store: StoreSettings = StoreSettings()
     chunking: ChunkSettings = ChunkSettings()
+    ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     stance: StanceSettings = StanceSettings()
