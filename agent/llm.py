@@ -8,7 +8,10 @@
    quote that is not in the cited sentence, into `ModelRetry` (pydantic-ai output retries),
 3. wraps the run in tenacity for transient transport errors (timeouts, 429, 5xx, connection errors;
    exponential backoff with jitter, `Retry-After` honoured, bounded attempts and total time),
-4. falls back to the stage's offline implementation when all that fails, with `fallback=True`.
+4. falls back to the stage's offline implementation when all that fails, with `fallback=True`,
+5. and when the transport layer gave up on a refused connection or timeouts, opens a circuit breaker: the
+   endpoint is dead, so later calls in this process skip the model (offline result, one warning) until a
+   cooldown has passed, and then one call tries again. A dead endpoint costs one retry budget per run.
 
 No stage invents a label: the verdict's label and confidence always come from the offline aggregation,
 and a source's stance that the deterministic checks refute on a number, date or response is kept.
@@ -21,6 +24,8 @@ import logging
 import os
 import re
 import string
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,6 +46,7 @@ from pydantic_ai.exceptions import (
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import RunUsage
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
 
 from agent.schemas import Citation, Evidence, LLMUsage, SourceStance, Stance, Verdict
@@ -395,6 +401,70 @@ def is_transient(exc: BaseException) -> bool:
     )
 
 
+def is_dead_endpoint(exc: BaseException) -> bool:
+    """A refused or dropped connection, or a timeout, still there after the retries: nobody is answering.
+
+    HTTP errors (401, 429, 5xx) mean a server answered; they never open the breaker."""
+    return isinstance(exc, ModelConnectionError | ModelRequestTimeout | TimeoutError | ConnectionError)
+
+
+class DeadEndpoint(RuntimeError):
+    """The circuit breaker is open: the endpoint was found dead and the cooldown has not passed."""
+
+
+class CircuitBreaker:
+    """Shared by every stage and worker thread of one runner (one endpoint).
+
+    Closed: calls go through. Open (after the transport retries gave up on a dead endpoint): calls are
+    refused at once until `cooldown_s` has passed; then the next call is let through as a probe (one
+    attempt: `StopWhenOpen` ends its retries), and its outcome closes or reopens the breaker. Other calls
+    keep being refused while the probe runs.
+    """
+
+    def __init__(self, cooldown_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.cooldown_s = cooldown_s
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._opened_at: float | None = None
+        self._probing = False
+        self.reason = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self._opened_at is not None
+
+    def allow(self) -> bool:
+        """Whether a call may go to the endpoint now (claims the probe slot when the cooldown is over)."""
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._probing or self.clock() - self._opened_at < self.cooldown_s:
+                return False
+            self._probing = True
+            return True
+
+    def record(self, exc: BaseException | None) -> bool:
+        """The outcome of a call that was allowed. True when this opened the breaker (closed -> open)."""
+        with self._lock:
+            was_open, self._probing = self._opened_at is not None, False
+            if exc is None or not is_dead_endpoint(exc):
+                self._opened_at = None  # someone answered
+                return False
+            self._opened_at = self.clock()
+            self.reason = f"{type(exc).__name__}: {str(exc)[:120]}"
+            return not was_open
+
+
+class StopWhenOpen(stop_base):
+    """Stop retrying once another call has found the endpoint dead (parallel workers)."""
+
+    def __init__(self, breaker: CircuitBreaker) -> None:
+        self.breaker = breaker
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.breaker.is_open
+
+
 @dataclass
 class WaitRetryAfter:
     """Exponential backoff with full jitter, or the server's `Retry-After` when it sent one (capped)."""
@@ -422,6 +492,7 @@ class LLMRunner:
         backoff_s: float | None = None,
         max_wait_s: float | None = None,
         retry_budget_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cfg = cfg
         self._model = model
@@ -431,6 +502,7 @@ class LLMRunner:
         self.max_wait_s = max_wait_s if max_wait_s is not None else getattr(cfg, "max_wait_s", 30.0)
         self.retry_budget_s = retry_budget_s if retry_budget_s is not None else getattr(cfg, "retry_budget_s", 120.0)
         self._warned: set[str] = set()
+        self.breaker = CircuitBreaker(getattr(cfg, "breaker_cooldown_s", 300.0), clock)
 
     # --- plumbing
     def model_label(self, stage: str) -> str:
@@ -464,12 +536,17 @@ class LLMRunner:
         return self._agents[stage]
 
     def call(self, stage: str, prompt: str, deps: StageDeps, usage: RunUsage) -> Any:
-        """One validated model output, with transport retries around the run. Raises when it cannot get one."""
+        """One validated model output, with transport retries around the run. Raises when it cannot get one;
+        raises `DeadEndpoint` without a request while the circuit breaker is open."""
         agent, settings = self.agent(stage)
+        if not self.breaker.allow():
+            raise DeadEndpoint(self.breaker.reason)
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
             wait=WaitRetryAfter(self.backoff_s, self.max_wait_s),
-            stop=stop_after_attempt(self.cfg.transport_retries + 1) | stop_after_delay(self.retry_budget_s),
+            stop=stop_after_attempt(self.cfg.transport_retries + 1)
+            | stop_after_delay(self.retry_budget_s)
+            | StopWhenOpen(self.breaker),
             reraise=True,
             before_sleep=lambda s: log.info(
                 "llm %s: transient error (%s), retry %d",
@@ -478,10 +555,23 @@ class LLMRunner:
                 s.attempt_number,
             ),
         )
-        for attempt in retrying:
-            with attempt:
-                return agent.run_sync(prompt, deps=deps, model_settings=settings, usage=usage).output
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            for attempt in retrying:
+                with attempt:
+                    output = agent.run_sync(prompt, deps=deps, model_settings=settings, usage=usage).output
+            self.breaker.record(None)
+            return output
+        except Exception as exc:
+            if self.breaker.record(exc):
+                log.warning(
+                    "llm endpoint %s is not answering (%s) after %d attempts: circuit open, the LLM is skipped "
+                    "and offline results are used for the next %.0f s of this run",
+                    self.endpoint(),
+                    self.breaker.reason,
+                    retrying.statistics.get("attempt_number", 1),
+                    self.breaker.cooldown_s,
+                )
+            raise
 
     def run(self, stage: str, payload: Any, offline: Callable[[], T]) -> tuple[T, LLMUsage]:
         """The stage's result and what it cost. Falls back to offline() after retries, never raises for the model."""
@@ -499,9 +589,12 @@ class LLMRunner:
 
         try:
             result = handler(payload, offline_once, usage)
+        except DeadEndpoint:  # said once, when the breaker opened
+            result, fallback = offline_once(), True
         except (AgentRunError, ModelAPIError, TimeoutError, ConnectionError, ValueError) as exc:
             # ModelAPIError/UnexpectedModelBehavior/UsageLimitExceeded are AgentRunErrors; ValueError is bad config.
-            self._warn(stage, exc)
+            if not is_dead_endpoint(exc):  # a dead endpoint was reported when the breaker opened
+                self._warn(stage, exc)
             result, fallback = offline_once(), True
         return result, LLMUsage(
             provider=self.cfg.provider,
@@ -511,6 +604,9 @@ class LLMRunner:
             output_tokens=usage.output_tokens,
             fallback=fallback,
         )
+
+    def endpoint(self) -> str:
+        return self.cfg.base_url or self.cfg.provider
 
     def _warn(self, stage: str, exc: BaseException) -> None:
         kind = f"{stage}:{type(exc).__name__}"

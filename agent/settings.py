@@ -99,6 +99,9 @@ class LLMSettings(BaseModel):
     backoff_s: float = Field(1.0, ge=0, description="first wait of the transport retry backoff")
     max_wait_s: float = Field(30.0, ge=0, description="longest single wait (also caps Retry-After)")
     retry_budget_s: float = Field(120.0, ge=0, description="total time transport retries may take")
+    breaker_cooldown_s: float = Field(
+        300.0, ge=0, description="after the retries gave up on a dead endpoint, skip the LLM this long, then try once"
+    )
     max_tokens: int = 768
     temperature: float = 0.0
     extract: LLMStageSettings = LLMStageSettings()
