@@ -385,6 +385,7 @@ def _headline(lines: list[str], doc_id: str) -> str:
     """The title of a plain article: in the run of headline-like lines at its top, the first of four words or
     more (section labels such as "Technology" are too short), else the first line of that run; the first line
     that reads like a headline anywhere near the top when the text opens with a sentence."""
+    lines = [ln for ln in lines if re.search(r"\w", ln)]  # not a rule such as --- or ***
     top: list[str] = []
     for ln in lines[:8]:
         if not _is_headline(ln):

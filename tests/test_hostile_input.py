@@ -199,6 +199,13 @@ def test_broken_front_matter_is_named_and_not_evidence(run_cli: Any, tmp_path: P
     assert "1 new" in result.output  # the body is still ingested
 
 
+def test_unclosed_front_matter_is_named(tmp_path: Path) -> None:
+    (tmp_path / "open.md").write_text("---\ntitle: Never closed\nThe body starts here and goes on for a while.\n")
+    doc = only_doc(tmp_path / "open.md")
+    assert doc.warnings == ["front matter opened with --- is never closed: read as body text"]
+    assert doc.meta.title == "title: Never closed"  # not the rule line "---"
+
+
 def test_good_front_matter_still_reads() -> None:
     doc = parse_text_document("x", '---\ntitle: "A fine title"\nauthor: me\n---\nBody text of the article here.\n')
     assert (doc.meta.title, doc.meta.author, doc.warnings) == ("A fine title", "me", [])
