@@ -738,6 +738,15 @@ def attach_llm(services: Services, *, model: Model | None = None, **retry: float
     if cfg.provider == "none" and model is None:
         services.extras.pop("llm", None)
         return None
-    runner = LLMRunner(cfg, model=model, **retry)
+    unknown = set(retry) - {"backoff_s", "max_wait_s", "retry_budget_s"}
+    if unknown:
+        raise TypeError(f"attach_llm: unknown retry settings {sorted(unknown)}")
+    runner = LLMRunner(
+        cfg,
+        model=model,
+        backoff_s=retry.get("backoff_s"),
+        max_wait_s=retry.get("max_wait_s"),
+        retry_budget_s=retry.get("retry_budget_s"),
+    )
     services.extras["llm"] = runner
     return runner
