@@ -17,6 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent.answers import GroupedAnswer, Question, SourceAnswer, answer_parsed, parse_question, without_sources
 from agent.render import markup, safe
 from agent.schemas import Citation, ClaimRecord, Evidence
 from agent.text import normalise_claim
@@ -67,11 +68,14 @@ WHICH_SOURCE = re.compile(
 
 HELP = """[bold]Ask a question[/] (ends with ? or starts with who/what/when/how/…) for a short answer with quotes,
 or [bold]type a claim[/] to verify it against every source.
-Follow-ups use the conversation: "and the February one?", "which source disagrees?".
+Questions are answered source by source, grouped by what each source says.
+Follow-ups that refer back use the previous turn: "and the February one?", "did they deny it?",
+"which source disagrees?"; a new question starts afresh.
   /help            this text
   /sources         the ingested documents
   /why             the full evidence and per-source stance behind the last answer
-  /source DOC_ID   a source's metadata and where it was cited in this session
+  /source DOC_ID   a source's own answer to the last question (or its stance on the last claim), and metadata
+  /without DOC_ID  the last question or claim again, without that source
   /export FILE     this session's verdicts as JSONL
   /quit            leave (Ctrl-D too; Ctrl-C cancels the current input or answer)
 Esc then Enter inserts a new line."""
@@ -101,34 +105,9 @@ class Turn:
     answer: ChatAnswer | None = None
     record: ClaimRecord | None = None
     evidence: list[Evidence] = field(default_factory=list)
-
-
-def best_evidence(evidence: list[Evidence], k: int = 3) -> list[Evidence]:
-    """The top sentences, one per document, dropping near-duplicates and weak tails."""
-    ranked = sorted(evidence, key=lambda e: -e.score)
-    picked: list[Evidence] = []
-    seen_docs: set[str] = set()
-    seen_text: set[str] = set()
-    for e in ranked:
-        key = re.sub(r"\W+", " ", e.sentence.text.lower()).strip()
-        if e.sentence.doc_id in seen_docs or key in seen_text:
-            continue
-        if picked and e.score < 0.6 * picked[0].score:
-            break
-        picked.append(e)
-        seen_docs.add(e.sentence.doc_id)
-        seen_text.add(key)
-        if len(picked) == k:
-            break
-    return picked
-
-
-def extractive_answer(evidence: list[Evidence], titles: dict[str, str]) -> ChatAnswer:
-    picked = best_evidence(evidence)
-    if not picked:
-        return ChatAnswer(text="None of the sources says anything about that.")
-    lines = [f"“{e.sentence.text.strip()}” [{e.sentence.doc_id}: {titles.get(e.sentence.doc_id, '')}]" for e in picked]
-    return ChatAnswer(text="\n".join(lines), citations=[e.citation() for e in picked])
+    question: Question | None = None
+    grouped: GroupedAnswer | None = None
+    answers: list[SourceAnswer] = field(default_factory=list)
 
 
 @dataclass
@@ -148,15 +127,16 @@ class Session:
     def titles(self) -> dict[str, str]:
         return {d: m.title for d, m in self.services.index().metas.items()}
 
-    def contextual_query(self, text: str) -> str:
-        """A follow-up borrows the previous turn's words so retrieval knows what "it" and "the February one" are."""
+    def previous_question(self) -> Question | None:
+        """The previous turn as a question a follow-up may refer back to (a claim counts, as its own words)."""
         last = self.last
-        if last is None or not FOLLOW_UP.search(text) and len(text.split()) > 5:
-            return text
-        return f"{text} {last.text}"
+        if last is None:
+            return None
+        return last.question or parse_question(last.text).model_copy(update={"query": last.query})
 
-    def ask(self, text: str) -> Turn:
+    def ask(self, text: str, exclude: frozenset[str] = frozenset()) -> Turn:
         from agent.nodes.retrieve import retrieve
+        from agent.verify import verify_claim
 
         if (
             (prev := self.last_verdict()) is not None
@@ -164,14 +144,30 @@ class Session:
             and (DISAGREE.search(text) or AGREE.search(text))
         ):
             return self._sources_for_stance(text, prev)
-        query = self.contextual_query(text)
-        services = self.services
-        evidence = retrieve(query, services.index(), services.store, services.embedder, services.settings.retrieval)
-        titles = self.titles()
-        answer, _usage = services.llm_stage("answer", (query, evidence), lambda: extractive_answer(evidence, titles))
-        turn = Turn("question", text, query, answer=answer, evidence=evidence)
+        question = parse_question(text, self.previous_question())
+        return self._answer(question, exclude, verify_claim, retrieve)
+
+    def _answer(self, question: Question, exclude: frozenset[str], verify: Any, retrieve: Any) -> Turn:
+        grouped, answers = answer_parsed(self.services, question, exclude, verify, retrieve)
+        answer = ChatAnswer(text=grouped.text, citations=grouped.citations)
+        turn = Turn("question", question.text, question.query, answer=answer, question=question, grouped=grouped)
+        turn.answers = answers
         self.turns.append(turn)
         return turn
+
+    def without(self, doc_id: str) -> Turn | ClaimRecord:
+        """The last question asked again, or the last claim re-judged, with one source left out."""
+        from agent.nodes.retrieve import retrieve
+        from agent.verify import verify_claim
+
+        last = next((t for t in reversed(self.turns) if t.question is not None or t.record is not None), None)
+        if last is None:
+            raise LookupError("nothing to re-check yet: ask a question or type a claim")
+        if last.record is not None:
+            return without_sources(last.record, {doc_id})
+        assert last.question is not None
+        drop = frozenset({doc_id, *(last.grouped.excluded if last.grouped else [])})
+        return self._answer(last.question, drop, verify_claim, retrieve)
 
     def _sources_for_stance(self, text: str, prev: Turn) -> Turn:
         record = prev.record
@@ -268,10 +264,37 @@ def source_view(session: Session, doc_id: str) -> Any:
         v = getattr(meta, k)
         if v not in (None, ""):
             table.add_row(k, markup(v))
+    lines = own_answer(session, meta.doc_id)
     cites = session.cited(meta.doc_id)
-    lines = [Text(f"cited {len(cites)} time(s) in this session")]
+    lines.append(Text(f"cited {len(cites)} time(s) in this session"))
     lines += [Text(f"  for “{safe(t.text)}”: [{c.start}:{c.end}] “{safe(c.quote)}”") for t, c in cites]
     return Group(table, *lines)
+
+
+def own_answer(session: Session, doc_id: str) -> list[Text]:
+    """What this source itself says to the last question (or about the last claim), with its quote."""
+    last = next((t for t in reversed(session.turns) if t.question is not None or t.record is not None), None)
+    if last is None:
+        return []
+    if last.record is not None:
+        s = next((s for s in last.record.sources if s.doc_id == doc_id), None)
+        if s is None:
+            return [Text(f"on “{safe(last.text)}”: not among the sources searched")]
+        quote = f": “{safe(s.citations[0].quote)}”" if s.citations else ""
+        return [Text(f"on “{safe(last.text)}”: {s.stance} — {safe(s.reason)}{quote}")]
+    a = next((a for a in last.answers if a.doc_id == doc_id), None)
+    if a is None or a.citation is None:
+        return [Text(f"its answer to “{safe(last.text)}”: it says nothing about it")]
+    value = a.value.label if a.value is not None else "its closest sentence"
+    c = a.citation
+    return [Text(f"its answer to “{safe(last.text)}”: {safe(value)} — [{c.start}:{c.end}] “{safe(c.quote)}”")]
+
+
+def resolve_doc(session: Session, doc_id: str) -> str | None:
+    metas = session.services.index().metas
+    if doc_id in metas:
+        return doc_id
+    return next((d for d in metas if doc_id and d.startswith(doc_id)), None)
 
 
 def export(session: Session, path: Path) -> int:
@@ -302,6 +325,19 @@ def handle(session: Session, line: str, console: Console) -> bool:
             console.print(why_view(session))
         elif cmd == "/source":
             console.print(source_view(session, arg) if arg else Text("usage: /source DOC_ID", style="red"))
+        elif cmd == "/without":
+            doc = resolve_doc(session, arg)
+            if doc is None:
+                console.print(Text(f"usage: /without DOC_ID (no source {arg!r}; /sources lists them)", style="red"))
+            else:
+                try:
+                    with console.status(f"re-checking without {doc}…"):
+                        out = session.without(doc)
+                except LookupError as exc:
+                    console.print(Text(str(exc), style="red"))
+                else:
+                    console.print(Text(f"without {doc}:", style="bold"))
+                    console.print(answer_panel(out) if isinstance(out, Turn) else verdict_panel(out))
         elif cmd == "/export":
             if not arg:
                 console.print(Text("usage: /export FILE", style="red"))

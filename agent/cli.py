@@ -169,6 +169,33 @@ def verify(
         console.print(verdict_panel(record))
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question to answer")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the grouped answer as JSON")] = False,
+) -> None:
+    """Answer one question source by source: the sources grouped by what they say, where they differ,
+    one exact quote each, and which sources say nothing."""
+    from agent.answers import answer_question
+
+    question = normalise_claim(question)
+    if not question:
+        fail("the question is empty")
+    services = State.services()
+    if len(question) > services.settings.max_claim_chars:
+        fail(f"the question is longer than {services.settings.max_claim_chars} characters")
+    if services.guard(services.store.count) == 0:
+        fail("the store is empty: run `crosscheck ingest` first", 1)
+    answer = services.guard(lambda: answer_question(services, question))
+    if as_json:
+        print(answer.model_dump_json(indent=2))
+    else:
+        from rich.panel import Panel
+        from rich.text import Text
+
+        console.print(Panel(Text(answer.text), title=markup(question), title_align="left", border_style="cyan"))
+
+
 def _register_front_ends() -> None:
     from agent import batch, chat, evaluation
 

@@ -91,25 +91,12 @@ def run_claims(services: Services, cases: Sequence[Case], verify: Verify = verif
     return _map(one, cases, workers, "claims", show_progress)
 
 
-def extractive_answer(services: Services, question: str, k: int = 3) -> tuple[str, list[Citation]]:
-    """The top-k retrieved evidence sentences, joined, each cited."""
-    from agent.nodes.retrieve import retrieve
-
-    ev = retrieve(question, services.index(), services.store, services.embedder, services.settings.retrieval)
-    top = sorted(ev, key=lambda e: -e.score)[:k]
-    return " ".join(e.sentence.text for e in top), [e.citation() for e in top]
-
-
 def answer(services: Services, question: str) -> tuple[str, list[Citation]]:
-    """The chat front end's answer when it exposes one, else the extractive answer."""
-    try:
-        from agent.chat import answer_question  # type: ignore[attr-defined]
-    except ImportError:
-        return extractive_answer(services, question)
+    """What chat and `crosscheck ask` answer: the grouped, source-by-source answer and its quotes."""
+    from agent.answers import answer_question
+
     out = answer_question(services, question)
-    text = getattr(out, "answer", None) or getattr(out, "text", None) or str(out)
-    cites = list(getattr(out, "citations", []) or [])
-    return text, [c if isinstance(c, Citation) else Citation.model_validate(c) for c in cites]
+    return out.text, out.citations
 
 
 def run_questions(services: Services, cases: Sequence[Case], show_progress: bool = True) -> list[dict[str, Any]]:

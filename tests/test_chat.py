@@ -37,7 +37,8 @@ def test_answers_cite_exact_slices_and_follow_ups_use_context(seeded_services: A
     session = Session(seeded_services)
     idx = seeded_services.index()
     turn = session.ask("How many exchanges with Claude did the campaign generate?")
-    assert turn.answer is not None and 1 <= len(turn.answer.citations) <= 3
+    assert turn.answer is not None and turn.answer.citations  # one quote per answering source
+    assert len({c.doc_id for c in turn.answer.citations}) == len(turn.answer.citations)
     assert all(idx.valid_citation(c) for c in turn.answer.citations)
     assert "28.8" in turn.answer.text
 

@@ -1,0 +1,227 @@
+"""Answers grouped by what each source says: typing, normalised values, the seeds' disagreements,
+follow-ups, /without and /source in chat, and `crosscheck ask --json`.
+
+The questions and expected per-source answers were written by reading seeds/ (not from any gold file)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from agent.answers import (
+    GroupedAnswer,
+    Value,
+    answer_question,
+    count_values,
+    dates_compatible,
+    parse_question,
+    refers_back,
+    same_answer,
+    when_values,
+)
+from agent.chat import Session, handle
+
+D000, D001, D002, D003, D004 = (
+    "000_4ef8fc55e1dac0fd",
+    "001_530ad8e28140dcaf",
+    "002_2a0152b85f9d3ae4",
+    "003_9be5edd4fc6ed721",
+    "004_eb269963b8a04d98",
+)
+
+
+def group_of(answer: GroupedAnswer, doc_id: str) -> Value | None:
+    return next((g.value for g in answer.groups if doc_id in g.doc_ids), None)
+
+
+def assert_exact_quotes(services: Any, answer: GroupedAnswer) -> None:
+    index = services.index()
+    cites = [*answer.citations, *(c for g in answer.groups for c in g.citations)]
+    cites += [a.citation for a in answer.sources if a.citation is not None]
+    assert cites
+    for c in cites:
+        assert index.texts[c.doc_id][c.start : c.end] == c.quote
+        assert index.valid_citation(c)
+    for g in answer.groups:  # one quote per source
+        assert len(g.citations) == len(g.doc_ids) and [c.doc_id for c in g.citations] == g.doc_ids
+
+
+# ------------------------------------------------------------------------------------------- pure parts
+def test_figures_normalise_across_ways_of_writing_them() -> None:
+    a, b, c = (count_values(t, ["account"])[0] for t in ("~25,000 accounts", "25K accounts", "almost 25,000 accounts"))
+    assert a.number == b.number == c.number == 25_000
+    assert same_answer(a, b) and same_answer(b, c)
+    assert not same_answer(a, count_values("24,000 accounts", ["account"])[0])
+
+
+def test_a_period_inside_a_period_is_the_same_answer() -> None:
+    exact = when_values("from April 22 to June 5, 2026")[0][1]
+    months = when_values("between April and June 2026")[0][1]
+    other_year = when_values("between April and June 2025")[0][1]
+    assert exact.label == "2026-04-22 to 2026-06-05" and months.label == "2026-04 to 2026-06"
+    assert dates_compatible(exact, months) and dates_compatible(months, exact)
+    assert not dates_compatible(exact, other_year)
+    day = when_values("On June 24, the story broke")[0][1]
+    assert dates_compatible(day, when_values("on 2026-06-24")[0][1])
+
+
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("How many fraudulent accounts did Alibaba use?", "count"),
+        ("When did the campaign happen?", "when"),
+        ("Which outlet broke the story?", "who"),
+        ("Did Alibaba deny the accusation?", "yesno"),
+        ("What is distillation?", "other"),
+    ],
+)
+def test_questions_are_typed_by_what_they_ask(question: str, kind: str) -> None:
+    assert parse_question(question).kind == kind
+
+
+def test_yes_no_questions_imply_a_claim() -> None:
+    assert parse_question("Did Alibaba deny the accusation?").claim == "Alibaba did deny the accusation."
+    assert parse_question("Has the Qwen team responded?").claim == "The Qwen team has responded."
+
+
+@pytest.mark.parametrize(
+    "text,back",
+    [
+        ("When did the campaign happen?", False),
+        ("Which outlet broke the story?", False),
+        ("Did they deny it?", True),
+        ("and the February one?", True),
+        ("What about Bloomberg?", True),
+        ("how many?", True),
+    ],
+)
+def test_follow_ups_are_only_questions_that_refer_back(text: str, back: bool) -> None:
+    assert refers_back(text) is back
+
+
+# ------------------------------------------------------------------------------------------- on the seeds
+def test_every_source_agrees_on_the_account_count(seeded_services: Any) -> None:
+    answer = answer_question(seeded_services, "How many fraudulent accounts did Alibaba use?")
+    assert not answer.differ and len(answer.groups) == 1
+    assert answer.groups[0].value.number == 25_000 and len(answer.groups[0].doc_ids) >= 4
+    assert "25,000" in answer.summary
+    assert_exact_quotes(seeded_services, answer)
+
+
+def test_the_campaign_year_disagreement_is_named(seeded_services: Any) -> None:
+    answer = answer_question(seeded_services, "When did the campaign happen?")
+    assert answer.differ
+    main = group_of(answer, D000)
+    assert main is not None and main.label == "2026-04-22 to 2026-06-05"
+    assert {D001, D002, D003} <= set(next(g.doc_ids for g in answer.groups if g.value == main))
+    odd = group_of(answer, D004)  # "between April and June 2025"
+    assert odd is not None and odd.start is not None and odd.start.year == 2025
+    assert "differ" in answer.summary and D004 in answer.summary and "2025" in answer.summary
+    assert_exact_quotes(seeded_services, answer)
+
+
+def test_which_outlet_broke_the_story(seeded_services: Any) -> None:
+    answer = answer_question(seeded_services, "Which outlet broke the story?")
+    assert answer.differ
+    v001, v003 = group_of(answer, D001), group_of(answer, D003)
+    assert v001 is not None and set(v001.names) == {"Reuters", "CNBC"}
+    assert v003 is not None and v003.names == ["Bloomberg"]
+    assert D004 in answer.silent  # it says Bloomberg obtained the letter, not who broke the story
+    assert_exact_quotes(seeded_services, answer)
+
+
+def test_did_alibaba_deny_splits_the_sources(seeded_services: Any) -> None:
+    answer = answer_question(seeded_services, "Did Alibaba deny the accusation?")
+    assert answer.kind == "yesno" and answer.differ
+    yes, no = group_of(answer, D002), group_of(answer, D000)
+    assert yes is not None and yes.stance == "yes"  # "Alibaba denies the allegations"
+    assert no is not None and no.stance == "no"  # "Alibaba has not issued a public statement"
+    assert_exact_quotes(seeded_services, answer)
+
+
+# ------------------------------------------------------------------------------------------- chat
+def quiet_console() -> tuple[Console, io.StringIO]:
+    buf = io.StringIO()
+    return Console(file=buf, width=140, color_system=None), buf
+
+
+def test_a_new_question_does_not_retrieve_on_the_previous_turn(seeded_services: Any) -> None:
+    session = Session(seeded_services)
+    session.ask("How did Alibaba respond to the accusation?")
+    fresh = session.ask("When did the campaign happen?")
+    assert fresh.query == "When did the campaign happen?"
+    assert fresh.grouped is not None and group_of(fresh.grouped, D000) is not None
+    follow = session.ask("and how many accounts did they use?")
+    assert "When did the campaign happen?" in follow.query
+    assert follow.grouped is not None and follow.grouped.kind == "count"
+
+
+def test_an_elliptical_follow_up_keeps_the_previous_question_type(seeded_services: Any) -> None:
+    session = Session(seeded_services)
+    session.ask("How many exchanges with Claude did the campaign generate?")
+    follow = session.ask("and the February one?")
+    assert follow.grouped is not None and follow.grouped.kind == "count"
+    assert "How many exchanges" in follow.query
+
+
+def test_without_drops_a_source_from_the_last_question(seeded_services: Any) -> None:
+    session = Session(seeded_services)
+    console, buf = quiet_console()
+    handle(session, "When did the campaign happen?", console)
+    assert session.last is not None and session.last.grouped is not None and session.last.grouped.differ
+    handle(session, f"/without {D004[:3]}", console)
+    again = session.last.grouped
+    assert again is not None and again.excluded == [D004]
+    assert not again.differ and all(D004 not in g.doc_ids for g in again.groups) and D004 not in again.silent
+    assert f"without {D004}" in buf.getvalue() and "2025" not in again.text
+    assert_exact_quotes(seeded_services, again)
+
+
+def test_without_rejudges_the_last_claim(seeded_services: Any) -> None:
+    session = Session(seeded_services)
+    turn = session.verify("Alibaba has publicly denied Anthropic's accusation.")
+    assert turn.record is not None
+    deciding = [s.doc_id for s in turn.record.sources if s.stance != "neutral"]
+    assert deciding
+    out = session.without(deciding[0])
+    assert not isinstance(out, type(turn))
+    assert deciding[0] not in {s.doc_id for s in out.sources}
+    assert all(c.doc_id != deciding[0] for c in out.citations)
+    if len(deciding) == 1:
+        assert out.label == "NOT_ENOUGH_INFO"
+
+
+def test_source_shows_that_sources_own_answer(seeded_services: Any) -> None:
+    session = Session(seeded_services)
+    console, buf = quiet_console()
+    handle(session, "When did the campaign happen?", console)
+    handle(session, f"/source {D004}", console)
+    shown = buf.getvalue().split(D004, 1)[1]
+    assert "its answer to" in shown and "2025" in shown and "between April and June 2025" in shown
+    handle(session, f"/source {D001}", console)
+    assert "2026-04-22 to 2026-06-05" in buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------- ask --json
+def test_ask_json_schema(seeded_services: Any) -> None:
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    data_dir = str(seeded_services.settings.data_dir)
+    result = CliRunner().invoke(app, ["--data-dir", data_dir, "ask", "Which outlet broke the story?", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert {"question", "kind", "groups", "silent", "differ", "sources", "summary", "text", "citations"} <= set(out)
+    for g in out["groups"]:
+        assert {"label", "value", "doc_ids", "citations"} <= set(g)
+        assert all({"doc_id", "chunk_id", "start", "end", "quote"} <= set(c) for c in g["citations"])
+    answer = GroupedAnswer.model_validate(out)
+    assert answer.kind == "who" and answer.differ
+    assert_exact_quotes(seeded_services, answer)
+    plain = CliRunner().invoke(app, ["--data-dir", data_dir, "ask", "How many fraudulent accounts did Alibaba use?"])
+    assert plain.exit_code == 0 and "25,000" in plain.stdout
