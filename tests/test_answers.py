@@ -130,6 +130,8 @@ def test_which_outlet_broke_the_story(seeded_services: Any) -> None:
     v001, v003 = group_of(answer, D001), group_of(answer, D003)
     assert v001 is not None and set(v001.names) == {"Reuters", "CNBC"}
     assert v003 is not None and v003.names == ["Bloomberg"]
+    v000 = group_of(answer, D000)  # "Reuters ([Krystal Hu, ...](url)), Bloomberg (...) ... reported": no bylines
+    assert v000 is not None and {"Reuters", "Bloomberg"} <= set(v000.names) and "Krystal Hu" not in v000.names
     assert D004 in answer.silent  # it says Bloomberg obtained the letter, not who broke the story
     assert_exact_quotes(seeded_services, answer)
 
