@@ -122,7 +122,7 @@ def cross_check_node(state: VerifyState, ctx: Services) -> dict[str, Any]:
     index = ctx.index(refresh=False)
     idf = ctx.idf()
     cfg = ctx.settings.stance
-    thresholds = Thresholds(cfg.supports, cfg.refutes, cfg.on_topic, cfg.soft)
+    thresholds = Thresholds(cfg.supports, cfg.refutes, cfg.on_topic, cfg.soft, cfg.unnamed_supports)
 
     def offline(c: ClaimCheck) -> list[SourceStance]:
         windows = windows_of(c.evidence, index) if cfg.mode != "rules" and cfg.windows else []

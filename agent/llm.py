@@ -73,7 +73,6 @@ PROMPT_FIELDS: dict[str, set[str]] = {
 STAGE_SETTING = {"decompose": "extract", "cross_check": "cross_check", "verdict": "verdict", "answer": "answer"}
 SPLIT_CUE = re.compile(r"\b(and|but|while|whereas|also|as well as)\b|;|,\s", re.I)
 ID_REF = re.compile(r"\[?\b(E\d{1,3})\b\]?")
-HARD_FACT = re.compile(r"^claim says ")  # offline reasons from numbers, dates, durations, responses, actors
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 EvidenceId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^E\d{1,3}$")]
@@ -687,9 +686,10 @@ def _as_sentence(c: Citation) -> Any:
 def merge_stances(rules: list[SourceStance], out: CrossCheckOutput, ids: dict[str, Evidence]) -> list[SourceStance]:
     """The model's judgements over the rule-based ones, with the deterministic checks as a cross-check.
 
-    Citations are always the cited evidence sentences' exact slices. A source the rules refute on a hard
-    fact (a number, date, duration, response or actor that differs) stays refuted whatever the model says;
-    a source the model leaves out keeps its rule-based stance.
+    Citations are always the cited evidence sentences' exact slices. A source the checks refute on values
+    parsed unambiguously on both sides (explicit figures, durations or dates: `SourceStance.unambiguous`)
+    stays refuted whatever the model says; any other offline stance yields to the model's reading; a
+    source the model leaves out keeps its offline stance.
     """
     judged = {j.doc: j for j in out.sources}
     merged = []
@@ -698,7 +698,7 @@ def merge_stances(rules: list[SourceStance], out: CrossCheckOutput, ids: dict[st
         if j is None:
             merged.append(rule)
             continue
-        if rule.stance == "refutes" and HARD_FACT.match(rule.reason) and j.stance != "refutes":
+        if rule.stance == "refutes" and rule.unambiguous and j.stance != "refutes":
             merged.append(
                 rule.model_copy(
                     update={"reason": f"{rule.reason} (the model said {j.stance}; the rule check on this fact is kept)"}

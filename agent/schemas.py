@@ -96,6 +96,12 @@ class SourceStance(BaseModel):
     stance: Stance = "neutral"
     reason: str = Field("", description="why, in words a person can check against the quotes")
     citations: list[Citation] = Field(default_factory=list)
+    check: str | None = Field(
+        None, description="the structured check that decided it (figure, date, ...); None: the model"
+    )
+    unambiguous: bool = Field(
+        False, description="a refuting check whose values on both sides were parsed from explicit figures or dates"
+    )
 
 
 class LLMUsage(BaseModel):

@@ -81,6 +81,9 @@ class StanceSettings(BaseModel):
     supports: float = Field(0.4, ge=0, le=1, description="P(supports) for a document to support (fitted on dev)")
     refutes: float = Field(0.95, ge=0, le=1, description="P(refutes) for a document to refute (fitted on dev)")
     on_topic: float = Field(0.7, ge=0, le=1, description="P(neutral) below which a unit is about the claim")
+    unnamed_supports: float = Field(
+        0.85, ge=0, le=1, description="P(supports) needed from a source that never names one of the claim's names"
+    )
     soft: bool = Field(False, description="let the softer rule checks decide when the model is undecided")
 
 

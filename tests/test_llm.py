@@ -390,3 +390,29 @@ def test_full_graph_with_test_model(seeded_services: Services) -> None:
     index = services.index()
     for c in record.citations + [c for s in record.sources for c in s.citations]:
         assert index.valid_citation(c)
+
+
+def test_a_check_overrules_the_model_only_on_plainly_parsed_values() -> None:
+    """Explicit figures on both sides ("25,000" vs "50,000") keep a refutation whatever the model says; a
+    duration the checks had to interpret ("a month and a half") yields to the model's reading."""
+    from agent.llm import CrossCheckOutput, merge_stances
+
+    plain = offline_stances(make_check())()
+    assert {s.doc_id: s for s in plain}["docB"].unambiguous
+
+    claim = "The campaign lasted a month and a half."
+    text = "The campaign lasted six months."
+    ev = Evidence(
+        sentence=Sentence(doc_id="d", chunk_id="d:0", start=0, end=len(text), text=text), dense=0.7, lexical=0.5
+    )
+    found = extract(claim, [text])
+    rule = cross_check(claim, [ev], {}, {claim: found["claim"], **found["sentences"]})[0]
+    assert rule.stance == "refutes" and rule.check == "duration" and not rule.unambiguous
+
+    judged = CrossCheckOutput.model_validate(
+        {"sources": [{"doc": "d", "stance": "neutral", "evidence_ids": ["E1"], "reason": "a different period"}]}
+    )
+    merged = merge_stances([rule], judged, {"E1": ev})
+    assert merged[0].stance == "neutral"
+    merged = merge_stances([rule.model_copy(update={"unambiguous": True})], judged, {"E1": ev})
+    assert merged[0].stance == "refutes"

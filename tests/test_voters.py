@@ -49,3 +49,27 @@ def test_soft_votes_only_when_allowed_and_the_model_is_undecided() -> None:
     assert decide(neu, [soft], slots_matched=True, t=Thresholds(0.5, 0.5, 0.5, soft=True))[0] == "refutes"
     sup = model_vote([A], {A.sentence.text: (0.9, 0.05, 0.05)})
     assert decide(sup, [soft], slots_matched=True, t=Thresholds(0.5, 0.5, 0.5, soft=True))[0] == "supports"
+
+
+def test_a_source_that_never_names_the_claims_names_needs_a_confident_model() -> None:
+    mild = model_vote([A], {A.sentence.text: (0.7, 0.1, 0.2)})
+    assert decide(mild, [], slots_matched=True, t=T, named=True)[0] == "supports"
+    assert decide(mild, [], slots_matched=True, t=T, named=False) == ("neutral", None)
+    sure = model_vote([A], {A.sentence.text: (0.9, 0.05, 0.05)})
+    assert decide(sure, [], slots_matched=True, t=T, named=False)[0] == "supports"
+
+
+def test_cross_check_asks_for_the_claims_names_in_the_source() -> None:
+    """The model's support of a sentence about someone else is held back: the document never names
+    the claim's company, in its text or in its title."""
+    from agent.nodes.cross_check import cross_check
+
+    claim = "Microsoft helped Anthropic detect the campaign."
+    text = "Anthropic detected the campaign with help from a partner."
+    e = ev(text)
+    probs = {text: (0.7, 0.1, 0.2)}
+    [alone] = cross_check(claim, [e], {}, probs=probs, thresholds=T)
+    assert alone.stance == "neutral"
+    meta = type("Meta", (), {"title": "Microsoft and Anthropic", "date": None, "outlet": None})()
+    [titled] = cross_check(claim, [e], {}, metas={"d": meta}, probs=probs, thresholds=T)
+    assert titled.stance == "supports"

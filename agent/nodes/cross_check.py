@@ -823,7 +823,10 @@ def cross_check(
             if not use_checks:  # the model alone
                 signals, found = [], None
             needs = claim_slots(cf) if use_checks else set()
-            stance, best, signals = _decide_with_model(signals, found, evs, probs, needs, thresholds)
+            # a source that never names one of the claim's names (in its text or title) cannot state the claim
+            title = getattr((metas or {}).get(doc_id), "title", "") or ""
+            named = not use_checks or all(entity_key(e) in doc_entities or _mentions(title, e) for e in cf.entities)
+            stance, best, signals = _decide_with_model(signals, found, evs, probs, needs, thresholds, named)
         else:
             stance, best = doc_stance(signals, claim_slots(cf))
             if found:
@@ -833,6 +836,8 @@ def cross_check(
             elif relation and stance == "supports":
                 stance, best = "neutral", None  # the words match, but the comparison is not borne out
         meta = (metas or {}).get(doc_id)
+        check = best.kind or None if best and stance != "neutral" else None
+        clear = bool(best and stance == "refutes" and _unambiguous(cf, best, features))
         cites = [best.evidence.citation()] if best else []
         if best:
             cites += [s.evidence.citation() for s in signals if s.stance == stance and s is not best][:1]
@@ -845,10 +850,45 @@ def cross_check(
                 stance=stance,
                 reason=best.reason if best else "does not address the claim",
                 citations=cites if stance != "neutral" else [evs[0].citation()],
+                check=check,
+                unambiguous=clear,
             )
         )
     out.sort(key=lambda s: ({"supports": 0, "refutes": 1, "neutral": 2}[s.stance], s.doc_id))
     return out
+
+
+_EXPLICIT = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b", re.I
+)
+_VAGUE = re.compile(r"\b(half|few|several|couple|some|many|dozens?|scores?)\b", re.I)
+
+
+def _plain(text: str) -> bool:
+    return bool(_EXPLICIT.search(text)) and not _VAGUE.search(text)
+
+
+def _unambiguous(claim: Features, best: Signal, features: dict[str, Features]) -> bool:
+    """A refutation on values both sides state plainly: the claim's conflicting figures or durations are
+    written as a count ("44 days", "six weeks", "about 25,000"; a hedge only widens the tolerance), and so
+    are the source sentence's values of that kind; dates and periods are always explicit. "A month and a
+    half", "a few months", "several thousand" are readings, not values: a check on them may be right, but
+    it must not overrule a model that reads the sentence whole."""
+    if best.kind not in ("figure", "duration", "date", "period") or not best.conflicts:
+        return False
+    sent = features.get(best.evidence.sentence.text) or extract_features(best.evidence.sentence.text)
+    durations = _durations_of(claim)
+    for key, _ in best.conflicts:
+        kind, i = key[0], int(key[1:]) if key[1:].isdigit() else -1
+        if kind == "q" and 0 <= i < len(claim.quantities):
+            ok = all(_plain(q.text) for q in [claim.quantities[i], *sent.quantities])
+        elif kind == "t" and 0 <= i < len(durations):
+            ok = _plain(durations[i][2]) and all(_plain(d.text) for d in sent.durations)
+        else:
+            ok = kind == "d"
+        if not ok:
+            return False
+    return True
 
 
 def _decide_with_model(
@@ -858,6 +898,7 @@ def _decide_with_model(
     probs: dict[str, tuple[float, float, float]],
     needs: set[str],
     thresholds: Thresholds | None,
+    named: bool = True,
 ) -> tuple[Stance, Signal | None, list[Signal]]:
     """The rules' signals as votes (slot conflicts, periods and computed relations are precise), plus the
     model's vote, combined by `voters.decide`."""
@@ -866,14 +907,16 @@ def _decide_with_model(
     for s in signals:
         if s.stance == "refutes" and s.conflicts and {k for k, _ in s.conflicts} <= matched:
             continue  # the source states the claim's figure elsewhere: this one is about something else
-        precise = s.kind in PRECISE_CHECKS or bool(s.conflicts) if s.stance == "refutes" else (
-            s.slots == -2 or s.kind in PRECISE_CHECKS
+        precise = (
+            s.kind in PRECISE_CHECKS or bool(s.conflicts)
+            if s.stance == "refutes"
+            else (s.slots == -2 or s.kind in PRECISE_CHECKS)
         )
         votes.append(Vote(s.stance, s.strength, s.reason, s.evidence, precise=precise))
     if found:
         stance: Stance = "supports" if found.holds else "refutes"
         votes += [Vote(stance, 0.9, found.reason, as_evidence(s), precise=True) for s in found.evidence[:1]]
-    stance, vote = decide(model_vote(evs, probs), votes, needs <= matched, thresholds or Thresholds())
+    stance, vote = decide(model_vote(evs, probs), votes, needs <= matched, thresholds or Thresholds(), named)
     if vote is None:
         return "neutral", None, signals
     best = Signal(stance, vote.strength, vote.reason, vote.evidence)

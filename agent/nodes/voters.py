@@ -9,7 +9,8 @@ Every voter reads the claim and the document's evidence and returns votes with a
 `decide` is the whole policy: a precise refutation on an evidence unit the model reads as on topic
 wins (the model is weak at figures); a precise support from a computed relation or period wins next;
 then the model decides, and a support needs the claim's figures/dates matched somewhere in the
-document; soft votes decide only when the model is undecided.
+document, and a higher P(supports) when the document (text and title) never names one of the claim's
+names; soft votes decide only when the model is undecided.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Thresholds:
     refutes: float = 0.95
     on_topic: float = 0.7  # the model's P(neutral) below this: the unit is about the claim
     soft: bool = False  # soft rule votes decide when the model is undecided
+    unnamed_supports: float = 0.85  # P(supports) needed when the source never names one of the claim's names
 
 
 @dataclass
@@ -72,6 +74,7 @@ def decide(
     votes: list[Vote],
     slots_matched: bool,
     t: Thresholds = Thresholds(),
+    named: bool = True,
 ) -> tuple[Stance, Vote | None]:
     """A document's stance and the vote that decided it (None: neutral)."""
     precise_ref = [v for v in votes if v.precise and v.stance == "refutes"]
@@ -82,7 +85,8 @@ def decide(
     if precise_sup:
         return "supports", max(precise_sup, key=lambda v: v.strength)
     if model is not None:
-        if model.p_supports >= t.supports and model.p_supports >= model.p_refutes and slots_matched:
+        need = t.supports if named else max(t.supports, t.unnamed_supports)
+        if model.p_supports >= need and model.p_supports >= model.p_refutes and slots_matched:
             return "supports", Vote(
                 "supports", model.p_supports, f"the stance model reads it as support (p={model.p_supports:.2f})",
                 model.supports,

@@ -284,8 +284,109 @@ def contrastive(pairs: list[Pair], rng: random.Random, per_pair: float = 0.5) ->
     return out
 
 
-def build(shared: Path, seed: int = 13) -> tuple[list[Pair], list[Pair]]:
-    """All training pairs, shuffled, and a held-out slice (5% of FEVER and SciFact-train claims) for the card."""
+# ---------------------------------------------------------------- self-supervised pairs from plain text
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+_CLAUSE_CUT = re.compile(r",\s+(?:and|but|which|while|whereas|although|with)?\s*|;\s+|\s+\((?=[^)]*\))")
+_WORDS = re.compile(r"[a-z]{4,}")
+
+
+def _clause(sentence: str, rng: random.Random) -> str | None:
+    """A statement the sentence entails: its first clause (cut at a comma, semicolon or parenthesis) when that
+    has at least six words, else the sentence itself; None for sentences too short or too long to be claims."""
+    words = sentence.split()
+    if not 8 <= len(words) <= 45:
+        return None
+    cuts = [m.start() for m in _CLAUSE_CUT.finditer(sentence) if len(sentence[: m.start()].split()) >= 6]
+    text = sentence[: rng.choice(cuts)] if cuts and rng.random() < 0.7 else sentence.rstrip(" .")
+    return text.strip().rstrip(",;:") + "."
+
+
+def text_pairs(groups: list[list[str]], rng: random.Random, per_group: int = 1) -> list[Pair]:
+    """Pairs made from running text alone, where the stance is known by construction: a sentence's first
+    clause is supported by the sentence (alone or in a two-sentence window), and is neutral to another
+    sentence of the same text that shares its words (on topic, but it does not say it). The second kind is
+    what the FEVER and SciFact pairs lack most: evidence about the claim's subject that states something else."""
+    out: list[Pair] = []
+    for sents in groups:
+        sents = [s.strip() for s in sents if s.strip()]
+        if len(sents) < 2:
+            continue
+        order = list(range(len(sents)))
+        rng.shuffle(order)
+        made = 0
+        for i in order:
+            if made >= per_group:
+                break
+            claim = _clause(sents[i], rng)
+            if claim is None:
+                continue
+            made += 1
+            j = i + rng.choice((-1, 1))
+            window = (
+                [sents[i]] if rng.random() < 0.5 or not 0 <= j < len(sents) else [sents[min(i, j)], sents[max(i, j)]]
+            )
+            out.append(Pair(claim, " ".join(window), SUPPORTS, "text-clause"))
+            cw = set(_WORDS.findall(claim.lower()))
+            others = [k for k in range(len(sents)) if k != i and abs(k - i) > 0]
+            scored = sorted(others, key=lambda k: -len(cw & set(_WORDS.findall(sents[k].lower()))))
+            if scored and len(cw & set(_WORDS.findall(sents[scored[0]].lower()))) >= 2:
+                out.append(Pair(claim, sents[scored[0]], NEUTRAL, "text-sibling"))
+    return out
+
+
+def added_detail(pairs: list[Pair], rng: random.Random, rate: float = 0.25) -> list[Pair]:
+    """A supported claim with a second statement joined on that the evidence does not make: neutral. A claim
+    is supported only when all of it is."""
+    supported = [p for p in pairs if p.label == SUPPORTS]
+    out = []
+    for p in supported:
+        if rng.random() > rate:
+            continue
+        q = rng.choice(supported)
+        if (
+            len(q.claim.split()) > 14
+            or q.evidence == p.evidence
+            or set(_WORDS.findall(q.claim.lower())) & set(_WORDS.findall(p.evidence.lower()))
+        ):
+            continue
+        extra = q.claim.rstrip(" .")
+        extra = extra[:1].lower() + extra[1:] if not extra[:2].isupper() else extra
+        joined = rng.choice((" and ", ", and ", "; also, "))
+        out.append(Pair(p.claim.rstrip(" .") + joined + extra + ".", p.evidence, NEUTRAL, "added-detail"))
+    return out
+
+
+def _texts(shared: Path) -> list[list[str]]:
+    """Running text to make pairs from: FEVER's evidence passages and SciFact abstracts cited by *train*
+    claims only (an abstract a dev claim cites is never read, even as plain text)."""
+    groups = []
+    with (shared / "train" / "fever-rte" / "pairs.jsonl").open(encoding="utf-8") as fh:
+        seen: set[str] = set()
+        for line in fh:
+            ev = detokenize(json.loads(line)["evidence"])
+            if ev not in seen:
+                seen.add(ev)
+                groups.append(_SENT.split(ev))
+    bench = shared / "benchmarks" / "scifact"
+    cited = lambda f: {str(d) for ln in f.open() for d in json.loads(ln).get("cited_doc_ids", [])}  # noqa: E731
+    keep = cited(bench / "claims_train.jsonl") - cited(bench / "claims_dev.jsonl")
+    with (bench / "corpus.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            if str(d["doc_id"]) in keep:
+                groups.append([s.strip() for s in d["abstract"]])
+    return groups
+
+
+def build(
+    shared: Path, seed: int = 13, max_pairs: int = 34_000, self_supervised: bool = False
+) -> tuple[list[Pair], list[Pair]]:
+    """All training pairs, shuffled, and a held-out slice (5% of FEVER and SciFact-train claims) for the card.
+    At most `max_pairs` training pairs (a seeded sample): one epoch must fit an hour on two CPU cores.
+
+    `self_supervised` adds the pairs made from running text (`text_pairs`, `added_detail`). Tried
+    2026-12-01 and not shipped: held-out pairs 0.756 -> 0.852, but the verifier got worse on the dev
+    claim sets (macro-F1 0.761 -> 0.749) and on the SciFact / Climate-FEVER slices (see the model card)."""
     rng = random.Random(seed)
     fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl")
     sci = scifact_pairs(
@@ -293,7 +394,7 @@ def build(shared: Path, seed: int = 13) -> tuple[list[Pair], list[Pair]]:
         shared / "benchmarks" / "scifact" / "corpus.jsonl",
         rng,
     )
-    base = fever + sci
+    base = fever + sci + (text_pairs(_texts(shared), rng) if self_supervised else [])
     claims = sorted({p.claim for p in base})
     rng.shuffle(claims)
     held_claims = set(claims[: len(claims) // 20])
@@ -301,5 +402,8 @@ def build(shared: Path, seed: int = 13) -> tuple[list[Pair], list[Pair]]:
     held = [p for p in base if p.claim in held_claims]
     train += contrastive(train, rng)
     held += contrastive(held, random.Random(seed + 1))
+    if self_supervised:
+        train += added_detail(train, rng)
+        held += added_detail(held, random.Random(seed + 2))
     rng.shuffle(train)
-    return train, held
+    return train[:max_pairs], held
