@@ -107,6 +107,8 @@ def ingest(
         phases = {"read": "reading files", "chunk": "chunking", "embed": "embedding chunks"}
 
         def progress(phase: str, done: int, total: int) -> None:
+            if phase.startswith("waiting"):  # said once, also when stderr is no terminal: why nothing moves
+                err.print(f"[dim]{markup(phase)}[/]", soft_wrap=True)
             bar.update(task, description=phases.get(phase, phase), completed=done, total=total or None)
 
         def on_error(e: Any) -> None:

@@ -88,7 +88,9 @@ class SentenceIndex:
         sentences: list[Sentence] = []
         by_doc: dict[str, list[int]] = {}
         by_chunk: dict[str, list[int]] = {}
-        for chunk in store.all_chunks():
+        version = store.count()  # before the snapshot: a write during it makes the next refresh rebuild
+        snap = store.snapshot()  # only fully written documents: offsets always match the texts read with them
+        for chunk in snap.chunks:
             for s in sentences_of(chunk):
                 key = (s.doc_id, s.start, s.end)
                 if key not in seen:
@@ -98,14 +100,13 @@ class SentenceIndex:
                 by_chunk.setdefault(chunk.chunk_id, []).append(
                     next(i for i in reversed(by_doc[s.doc_id]) if sentences[i].start == s.start)
                 )
-        metas = {m.doc_id: m for m in store.documents()}
-        texts = store.document_texts(list(metas)) if metas else {}
+        metas, texts = snap.metas, snap.texts
         slots = np.array([slot_flags(s.text) for s in sentences], dtype=np.float32).reshape(-1, 2)
         bm25 = bm25s.BM25()
         corpus = [tokens(s.text) or ["∅"] for s in sentences]
         if corpus:
             bm25.index(corpus, show_progress=False)
-        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, store.count(), slots, cache)
+        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, version, slots, cache)
 
     def lexical(self, query: str) -> np.ndarray:
         q = [t for t in tokens(query)]

@@ -1,12 +1,14 @@
-"""Ingestion: load → skip unchanged (content hash) → chunk → embed → replace in the store."""
+"""Ingestion: load → lock the store → skip unchanged (content hash) → chunk → embed → replace in the store."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field
 
 from agent.corpus import LoadError, chunk_document, content_hash, load_paths, why_no_chunks
@@ -29,6 +31,7 @@ class IngestReport(BaseModel):
     notes: list[str] = Field(default_factory=list, description="what was left out of the evidence by design")
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    lock_wait_seconds: float = Field(0.0, description="time spent waiting for another ingest of the same store")
 
     @property
     def skipped(self) -> int:
@@ -40,6 +43,7 @@ class IngestReport(BaseModel):
             f"{self.chunks_written} chunks written; {self.skipped} skipped"
             + (f", {len(self.warnings)} with warnings" if self.warnings else "")
             + f"; {self.seconds:.1f}s"
+            + (f" (waited {self.lock_wait_seconds:.1f}s for another ingest)" if self.lock_wait_seconds >= 0.1 else "")
         )
 
     @property
@@ -50,6 +54,32 @@ class IngestReport(BaseModel):
 
 def _noop(phase: str, done: int, total: int) -> None:
     return None
+
+
+def lock_path(settings: Settings) -> Path:
+    """One lock per data dir: the embedded store lives there, and for a server store it is this machine's
+    view of it (the lock serialises ingests started from one data dir; the server orders their writes)."""
+    return settings.data_dir / "ingest.lock"
+
+
+@contextmanager
+def store_lock(settings: Settings, progress: Progress = _noop) -> Iterator[float]:
+    """Hold the ingest lock of this store; yields the seconds spent waiting for another ingest to finish.
+
+    An OS file lock (filelock: flock/LockFileEx), so a killed ingest releases it with its process."""
+    path = lock_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path))
+    t0 = time.perf_counter()
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        progress(f"waiting for another ingest of this store ({path})", 0, 0)
+        lock.acquire()
+    try:
+        yield time.perf_counter() - t0
+    finally:
+        lock.release()
 
 
 def ingest(
@@ -88,6 +118,25 @@ def ingest(
             item.text, settings.chunking.max_chars, settings.chunking.overlap_sentences, embedder.name
         )
         docs[item.doc_id] = item
+    with store_lock(settings, progress) as waited:
+        report.lock_wait_seconds = waited
+        # hashes are read under the lock: what an ingest that held it before us wrote counts as unchanged
+        _index(docs, settings, store, embedder, report, progress, on_error, on_note)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _index(
+    docs: dict[str, Document],
+    settings: Settings,
+    store: VectorStore,
+    embedder: Embedder,
+    report: IngestReport,
+    progress: Progress,
+    on_error: Callable[[LoadError], None] | None,
+    on_note: Callable[[str], None] | None,
+) -> None:
+    """Chunk, embed and write the documents whose content hash differs from the stored one."""
     known = store.stored_hashes(list(docs))
     todo: list[Document] = []
     chunks: list[Chunk] = []
@@ -128,5 +177,3 @@ def ingest(
     if todo:
         store.write(todo, chunks, vectors)
     report.chunks_written = len(chunks)
-    report.seconds = time.perf_counter() - t0
-    return report

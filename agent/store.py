@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +19,9 @@ from agent.settings import PACKAGED_MODEL, EmbeddingSettings, Settings, offline_
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
@@ -86,6 +92,16 @@ class Embedder:
 def embed_text(chunk: Chunk, meta: DocumentMeta) -> str:
     """What the model sees for a chunk: the title gives every chunk its document's subject."""
     return f"{meta.title}\n{chunk.text}" if meta.title else chunk.text
+
+
+@dataclass
+class Snapshot:
+    """A consistent view of the store: only documents whose record and every chunk of that version are in."""
+
+    metas: dict[str, DocumentMeta]
+    texts: dict[str, str]
+    chunks: list[Chunk]
+    incomplete: list[str]
 
 
 def _clean(meta: dict[str, Any]) -> dict[str, Any]:
@@ -210,14 +226,24 @@ class VectorStore:
         return found
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        """Record first, then chunks: a document whose record a reader can see still has all its chunks."""
         for i in range(0, len(doc_ids), 500):
             part = list(doc_ids[i : i + 500])
-            self.chunks.delete(where={"doc_id": {"$in": part}})  # type: ignore[dict-item]
             self.docs.delete(ids=part)
+            self.chunks.delete(where={"doc_id": {"$in": part}})  # type: ignore[dict-item]
 
     def write(self, docs: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Replace these documents' chunks (no stale chunk survives) and their records."""
+        """Replace these documents' chunks (no stale chunk survives) and their records.
+
+        Chroma has no transaction across two collections, so a document is not written atomically; it is
+        published last instead. The order is: old record out, old chunks out, new chunks in (each tagged
+        with the document's content_hash), new record in. The record (text + content_hash + chunk count)
+        is the commit marker: `snapshot()` uses a document only when its record is there and exactly
+        `chunks` chunks carry the record's content_hash, so a reader never sees a half-written document,
+        nor a new text with old offsets. Writers are serialised by the ingest lock (agent/ingest.py).
+        """
         self.delete_documents([d.doc_id for d in docs])
+        versions = {d.doc_id: d.meta.content_hash for d in docs}
         for i in range(0, len(chunks), self.batch_size):
             part = chunks[i : i + self.batch_size]
             self.chunks.add(
@@ -231,6 +257,7 @@ class VectorStore:
                         "start": c.start,
                         "end": c.end,
                         "sentences": json.dumps(c.sentences),
+                        "content_hash": versions.get(c.doc_id, ""),
                     }
                     for c in part
                 ],
@@ -271,21 +298,63 @@ class VectorStore:
         return dict(zip(got["ids"], got["documents"] or [], strict=False))
 
     def all_chunks(self) -> list[Chunk]:
-        out: list[Chunk] = []
+        return sorted((c for c, _ in self._versioned_chunks()), key=lambda c: (c.doc_id, c.ordinal))
+
+    def _versioned_chunks(self) -> Iterator[tuple[Chunk, str | None]]:
+        """(chunk, content_hash of the document version it was cut from; None in stores from before the tag)."""
         for ids, meta_rows, texts in self._scan(self.chunks, include=["metadatas", "documents"]):
             for cid, meta, text in zip(ids, meta_rows, texts, strict=True):
-                out.append(
-                    Chunk(
-                        chunk_id=cid,
-                        doc_id=str(meta["doc_id"]),
-                        ordinal=int(meta["ordinal"]),
-                        start=int(meta["start"]),
-                        end=int(meta["end"]),
-                        text=text,
-                        sentences=[tuple(s) for s in json.loads(str(meta["sentences"]))],
-                    )
+                chunk = Chunk(
+                    chunk_id=cid,
+                    doc_id=str(meta["doc_id"]),
+                    ordinal=int(meta["ordinal"]),
+                    start=int(meta["start"]),
+                    end=int(meta["end"]),
+                    text=text,
+                    sentences=[tuple(s) for s in json.loads(str(meta["sentences"]))],
                 )
-        return sorted(out, key=lambda c: (c.doc_id, c.ordinal))
+                version = meta.get("content_hash")
+                yield chunk, None if version is None else str(version)
+
+    def snapshot(self, attempts: int = 5, pause_s: float = 0.2) -> Snapshot:
+        """Every fully written document with its text and chunks, as one consistent view (see `write`).
+
+        Records and chunks are read in two passes; a document written or replaced between them (another
+        process ingesting) is incomplete in that view, so the view is read again, up to `attempts` times.
+        Documents still incomplete then are left out and named in `Snapshot.incomplete`."""
+        snap = Snapshot({}, {}, [], [])
+        for attempt in range(attempts):
+            snap = self._read_snapshot()
+            if not snap.incomplete:
+                return snap
+            if attempt + 1 < attempts:
+                time.sleep(pause_s * (attempt + 1))
+        log.warning(
+            "left out %d document(s) being written by another process: %s",
+            len(snap.incomplete),
+            ", ".join(snap.incomplete),
+        )
+        return snap
+
+    def _read_snapshot(self) -> Snapshot:
+        metas: dict[str, DocumentMeta] = {}
+        texts: dict[str, str] = {}
+        for ids, meta_rows, doc_texts in self._scan(self.docs, include=["metadatas", "documents"]):
+            for did, meta, text in zip(ids, meta_rows, doc_texts, strict=True):
+                metas[did] = DocumentMeta(doc_id=did, **(meta or {}))
+                texts[did] = text
+        by_doc: dict[str, dict[str, Chunk]] = {}
+        for chunk, version in self._versioned_chunks():
+            meta = metas.get(chunk.doc_id)
+            if meta is None or (version is not None and version != meta.content_hash):
+                continue  # not published yet, or cut from another version of the document
+            by_doc.setdefault(chunk.doc_id, {})[chunk.chunk_id] = chunk
+        incomplete = sorted(d for d, m in metas.items() if len(by_doc.get(d, {})) != m.chunks)
+        for d in incomplete:
+            del metas[d], texts[d]
+            by_doc.pop(d, None)
+        chunks = sorted((c for cs in by_doc.values() for c in cs.values()), key=lambda c: (c.doc_id, c.ordinal))
+        return Snapshot(metas, texts, chunks, incomplete)
 
     def _scan(self, col: Collection, include: list[str]) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
         total = col.count()
