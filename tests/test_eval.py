@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from agent.cli import app
 from agent.context import Services
@@ -122,11 +125,49 @@ def _chromium() -> str:
     return exe
 
 
-def test_eval_command_writes_the_report_and_it_renders(seeded_services: Services, tmp_path: Path) -> None:
-    report = tmp_path / "report"
-    baseline = tmp_path / "baseline.json"
-    baseline.write_text(json.dumps({"macro_f1": 0.0, "accuracy": 0.5}))
-    result = CliRunner().invoke(
+def _png_rgb(path: Path) -> np.ndarray:
+    """The pixels of an 8-bit, non-interlaced RGB/RGBA PNG (what Chromium's --screenshot writes), as H x W x 3."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, head = 8, b"", b""
+    while pos < len(data):
+        n = int.from_bytes(data[pos : pos + 4], "big")
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + n]
+        head, idat = (body, idat) if kind == b"IHDR" else (head, idat + body if kind == b"IDAT" else idat)
+        pos += 12 + n
+    w, h, depth, ctype, interlace = (*struct.unpack(">II", head[:8]), head[8], head[9], head[12])
+    assert depth == 8 and ctype in (2, 6) and interlace == 0
+    bpp = 3 if ctype == 2 else 4
+    raw, stride = zlib.decompress(idat), 1 + w * bpp
+    out = bytearray(h * w * bpp)
+    prev = bytes(w * bpp)
+    for y in range(h):
+        f, line = raw[y * stride], raw[y * stride + 1 : (y + 1) * stride]
+        if f == 0:
+            row = bytearray(line)
+        elif f == 2:
+            row = bytearray((np.frombuffer(line, np.uint8) + np.frombuffer(prev, np.uint8)).tobytes())
+        elif f == 1:
+            sums = np.cumsum(np.frombuffer(line, np.uint8).reshape(w, bpp).astype(np.int64), axis=0) % 256
+            row = bytearray(sums.astype(np.uint8).tobytes())
+        else:
+            row = bytearray(line)
+            for i in range(len(row)):
+                a = row[i - bpp] if i >= bpp else 0
+                b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+                if f == 3:
+                    pred = (a + b) >> 1
+                else:
+                    pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                    pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                row[i] = (row[i] + pred) & 255
+        out[y * w * bpp : (y + 1) * w * bpp] = row
+        prev = bytes(row)
+    return np.frombuffer(bytes(out), np.uint8).reshape(h, w, bpp)[:, :, :3]
+
+
+def _eval_cli(seeded_services: Services, report: Path, baseline: Path) -> Result:
+    return CliRunner().invoke(
         app,
         [
             "--data-dir",
@@ -145,6 +186,20 @@ def test_eval_command_writes_the_report_and_it_renders(seeded_services: Services
             "--gate",
         ],
     )
+
+
+def test_eval_command_writes_the_report_and_it_renders(seeded_services: Services, tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    baseline = tmp_path / "baseline.json"
+    # a baseline macro-F1 this run cannot reach: the gate fails on F1, and says so
+    baseline.write_text(json.dumps({"macro_f1": 1.5, "accuracy": 0.5}))
+    failed = _eval_cli(seeded_services, tmp_path / "failed", baseline)
+    assert failed.exit_code == 1, failed.output
+    assert "gate failed: macro-F1" in failed.output and "< baseline 1.500" in failed.output
+    now = json.loads((tmp_path / "failed" / "summary.json").read_text())["macro_f1"]
+    # the same run against a baseline inside the tolerance passes
+    baseline.write_text(json.dumps({"macro_f1": now + 0.01, "accuracy": 0.5}))
+    result = _eval_cli(seeded_services, report, baseline)
     assert result.exit_code == 0, result.output
     assert "macro-F1" in result.output and "gate passed" in result.output and "baseline 0.500" in result.output
     for name in ("results.jsonl", "summary.json", "report.md", "report.html"):
@@ -154,6 +209,7 @@ def test_eval_command_writes_the_report_and_it_renders(seeded_services: Services
     summary = json.loads((report / "summary.json").read_text())
     assert summary["claims"] == 4 and summary["invalid_citations"] == 0 and "qa" in summary
     assert summary["baseline_deltas"]["accuracy"]["baseline"] == 0.5
+    assert summary["macro_f1"] == now
 
     exe = _chromium()
     html = (report / "report.html").resolve().as_uri()
@@ -171,7 +227,11 @@ def test_eval_command_writes_the_report_and_it_renders(seeded_services: Services
         capture_output=True,
         timeout=90,
     )
-    assert shot.is_file() and shot.stat().st_size > 10_000
+    pixels = _png_rgb(shot)
+    # the per-label chart's three metric colours (precision, recall, F1: legend and bars) are painted
+    for colour in ("#1f77b4", "#ff7f0e", "#2ca02c"):
+        rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        assert int((pixels == rgb).all(axis=2).sum()) >= 100, colour
     dom = subprocess.run(
         [exe, *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", html],
         check=True,

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.context import Services
-from agent.schemas import LABELS, ClaimRecord
+from agent.schemas import ClaimRecord
 from agent.verify import verify_claim
 
 from .conftest import SEEDS
+
+SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
 
 
 def _all_citations(record: ClaimRecord) -> list:
@@ -23,17 +26,17 @@ def _all_citations(record: ClaimRecord) -> list:
 
 
 @pytest.mark.parametrize(
-    "claim",
+    "claim,label",
     [
-        "Anthropic says roughly 25,000 fraudulent accounts were used.",
-        "Bloomberg broke the story on June 24.",
-        "The Federal Reserve cut interest rates at its June 2026 meeting.",
-        "The campaign ran from April 22 to June 5, and Anthropic's letter was dated June 10.",
+        ("Anthropic says roughly 25,000 fraudulent accounts were used.", "SUPPORTED"),
+        ("Bloomberg broke the story on June 24.", "CONFLICTING"),  # 003 says Bloomberg, 001 says Reuters/CNBC
+        ("The Federal Reserve cut interest rates at its June 2026 meeting.", "NOT_ENOUGH_INFO"),
+        ("The campaign ran from April 22 to June 5, and Anthropic's letter was dated June 10.", "SUPPORTED"),
     ],
 )
-def test_records_are_well_formed_and_citations_are_exact(seeded_services: Services, claim: str) -> None:
+def test_records_are_well_formed_and_citations_are_exact(seeded_services: Services, claim: str, label: str) -> None:
     record = verify_claim(seeded_services, claim, "t1")
-    assert record.label in LABELS and 0.0 <= record.confidence <= 1.0 and record.rationale
+    assert record.label == label and 0.0 <= record.confidence <= 1.0 and record.rationale
     texts = seeded_services.index().texts
     for c in _all_citations(record):
         assert texts[c.doc_id][c.start : c.end] == c.quote
@@ -78,6 +81,23 @@ def test_compound_claim_lists_subclaims(seeded_services: Services) -> None:
     assert record.subclaims[1].label == "SUPPORTED"
 
 
+def _stance_rows(panel: str) -> dict[str, str]:
+    """{doc_id: stance} read off the rendered stance table (cells split on the box-drawing bars)."""
+    rows: dict[str, str] = {}
+    source, stance = "", ""
+    for line in panel.splitlines():
+        cells = line.split("│")
+        if len(cells) >= 6:
+            source += cells[2].strip()
+            stance += cells[4].strip()
+        elif "┼" in line or "┴" in line:
+            found = re.search(r"\d{3}_[0-9a-f]{16}", source)
+            if found:
+                rows[found.group(0)] = stance
+            source, stance = "", ""
+    return rows
+
+
 def test_verify_cli_json_and_panel(tmp_path) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
     data = ["--data-dir", str(tmp_path / "d")]
@@ -87,7 +107,16 @@ def test_verify_cli_json_and_panel(tmp_path) -> None:  # type: ignore[no-untyped
     out = runner.invoke(app, [*data, "verify", "--json", "Anthropic says about 25,000 fake accounts were used."])
     assert out.exit_code == 0, out.output
     rec = json.loads(out.output)
-    assert rec["label"] in LABELS and rec["llm"]["provider"] == "none"
+    assert rec["label"] == "SUPPORTED" and rec["llm"]["provider"] == "none"
+    assert {s["doc_id"]: s["stance"] for s in rec["sources"]} == dict.fromkeys(SEED_IDS, "supports")
     panel = runner.invoke(app, [*data, "verify", "Bloomberg broke the story."], terminal_width=160)
-    assert panel.exit_code == 0 and "supports" in panel.output
+    assert panel.exit_code == 0 and "CONFLICTING" in panel.output, panel.output
+    # the stance table: each ruled-off row shows a source (its id folded over lines) next to its stance
+    assert _stance_rows(panel.output) == {
+        "001_530ad8e28140dcaf": "refutes",  # credits Reuters and CNBC
+        "002_2a0152b85f9d3ae4": "supports",
+        "003_9be5edd4fc6ed721": "supports",
+        "000_4ef8fc55e1dac0fd": "neutral",
+        "004_eb269963b8a04d98": "neutral",
+    }, panel.output
     assert runner.invoke(app, [*data, "verify", "   "]).exit_code == 2
