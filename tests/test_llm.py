@@ -28,7 +28,7 @@ from agent.llm import (
 from agent.nodes.cross_check import cross_check
 from agent.nodes.extract import extract
 from agent.nodes.verdict import aggregate
-from agent.schemas import LABELS, ClaimRecord, Evidence, LLMUsage, Sentence
+from agent.schemas import ClaimRecord, Evidence, LLMUsage, Sentence
 from agent.settings import LLMSettings
 from agent.state import ClaimCheck
 
@@ -380,13 +380,17 @@ def test_full_graph_with_test_model(seeded_services: Services) -> None:
     """TestModel fills the schemas with arbitrary values: validators reject or accept, the record stays honest."""
     from agent.verify import verify_claim
 
+    claim = "Anthropic said the campaign used 24,000 fraudulent accounts and Alibaba denied it."
+    offline = verify_claim(seeded_services, claim)
     services = llm_services(seeded_services, LLM_CFG)
     attach_llm(services, model=TestModel(), backoff_s=0.001)
-    record = verify_claim(
-        services, "Anthropic said the campaign used 24,000 fraudulent accounts and Alibaba denied it."
-    )
+    record = verify_claim(services, claim)
     ClaimRecord.model_validate(record.model_dump())
-    assert record.label in LABELS and record.llm.calls > 0 and record.llm.input_tokens > 0
+    # TestModel cites no real evidence id: every stage falls back, so the record is the offline one, flagged
+    assert record.llm.fallback and record.llm.calls == 11 and record.llm.input_tokens > 0
+    assert record.label == offline.label == "CONFLICTING"
+    assert [s.label for s in record.subclaims] == [s.label for s in offline.subclaims]
+    assert {s.doc_id: s.stance for s in record.sources} == {s.doc_id: s.stance for s in offline.sources}
     index = services.index()
     for c in record.citations + [c for s in record.sources for c in s.citations]:
         assert index.valid_citation(c)
