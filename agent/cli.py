@@ -156,19 +156,25 @@ def verify(
     from agent.render import verdict_panel
     from agent.verify import verify_claim
 
-    claim = normalise_claim(claim)
-    if not claim:
-        fail("the claim is empty")
-    services = State.services()
-    if len(claim) > services.settings.max_claim_chars:
-        fail(f"the claim is longer than {services.settings.max_claim_chars} characters")
-    if services.guard(services.store.count) == 0:
-        fail("the store is empty: run `crosscheck ingest` first", 1)
+    claim, services = _checked_input(claim, "claim")
     record = services.guard(lambda: verify_claim(services, claim))
     if as_json:
         print(record.model_dump_json(indent=2))
     else:
         console.print(verdict_panel(record))
+
+
+def _checked_input(text: str, what: str) -> tuple[str, Any]:
+    """The normalised claim or question and the services, or a clean exit: empty, too long, empty store."""
+    text = normalise_claim(text)
+    if not text:
+        fail(f"the {what} is empty")
+    services = State.services()
+    if len(text) > services.settings.max_claim_chars:
+        fail(f"the {what} is longer than {services.settings.max_claim_chars} characters")
+    if services.guard(services.store.count) == 0:
+        fail("the store is empty: run `crosscheck ingest` first", 1)
+    return text, services
 
 
 @app.command()
@@ -180,14 +186,7 @@ def ask(
     one exact quote each, and which sources say nothing."""
     from agent.answers import answer_question
 
-    question = normalise_claim(question)
-    if not question:
-        fail("the question is empty")
-    services = State.services()
-    if len(question) > services.settings.max_claim_chars:
-        fail(f"the question is longer than {services.settings.max_claim_chars} characters")
-    if services.guard(services.store.count) == 0:
-        fail("the store is empty: run `crosscheck ingest` first", 1)
+    question, services = _checked_input(question, "question")
     answer = services.guard(lambda: answer_question(services, question))
     if as_json:
         print(answer.model_dump_json(indent=2))
