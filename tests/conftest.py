@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +24,67 @@ from agent.settings import PROJECT_ROOT, Settings  # noqa: E402
 from agent.store import Embedder  # noqa: E402
 
 SEEDS = PROJECT_ROOT / "seeds"
+
+
+LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+class SocketBlocked(RuntimeError):
+    """A test tried to reach a host other than this machine. Not an OSError on purpose: code under test that
+    handles connection errors (retries, offline fallbacks) must not turn a network call into a pass."""
+
+
+def _local(host: object) -> bool:
+    if host is None or host in ("", "0.0.0.0", "::"):  # wildcard: what a server binds or asks for, no peer
+        return True
+    text = host.decode() if isinstance(host, bytes) else str(host)
+    if text in LOCAL_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0]) in (
+            ipaddress.ip_address("127.0.0.1"),
+            ipaddress.ip_address("::1"),
+            ipaddress.ip_address("::ffff:127.0.0.1"),
+        )
+    except ValueError:
+        return False  # any other name: resolving it is already a request to the network
+
+
+@pytest.fixture(autouse=True)
+def socket_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """No socket leaves the machine: connect/connect_ex to any peer but 127.0.0.1/::1/localhost, and name
+    lookups of other hosts, raise SocketBlocked before anything is sent. Every attempt is also recorded and
+    fails the test at teardown, even if the code under test caught the error. Unix sockets are allowed."""
+    attempts: list[str] = []
+
+    def check(family: int, host: object, port: object, what: str) -> None:
+        if family in (socket.AF_INET, socket.AF_INET6) and not _local(host):
+            attempts.append(f"{what} {host}:{port}")
+            raise SocketBlocked(f"test tried to reach {host}:{port} ({what}); only 127.0.0.1/::1 are allowed")
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple):
+            check(self.family, address[0], address[1], "connect")
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if isinstance(address, tuple):
+            check(self.family, address[0], address[1], "connect_ex")
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        check(socket.AF_INET, host, port, "getaddrinfo")
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield attempts
+    if attempts:
+        pytest.fail(f"network access attempted: {attempts}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
