@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 .PHONY: setup setup-test train-stance run test lint bench-ingest bench-verify bench-batch bench-scifact bench-climate-fever eval clean
-.PHONY: gate gate-seed gate-heldout2 gate-test3 gate-scifact gate-climate-fever baselines
+.PHONY: test-hardening gate gate-seed gate-heldout2 gate-test3 gate-scifact gate-climate-fever baselines
 
 TEST_STAMP := $(VENV)/.installed-test
 
@@ -44,6 +44,11 @@ run: setup
 test: setup-test
 	$(PY) -m pytest -q
 	$(MAKE) -k gate
+
+# Faults and hostile input on their own (also part of `make test`).
+test-hardening: setup-test
+	$(PY) -m pytest -q tests/test_hostile_input.py tests/test_concurrency.py tests/test_offline_guard.py \
+	  tests/test_properties.py tests/test_llm_breaker.py
 
 # The CI gate: each gold set and benchmark slice against its own committed baseline in evals/baselines/
 # (`make -k gate` runs them all and fails if any failed). Claim sets: macro-F1 >= baseline - 0.02; slices:
