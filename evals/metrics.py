@@ -6,18 +6,31 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+# scikit-learn refuses empty inputs and silently drops samples whose label is not in `labels`; the guards
+# below keep this module's contract (0.0 / zero rows for no samples, KeyError for an unknown label).
+
+
+def _check(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None) -> None:
+    if len(gold) != len(pred):
+        raise ValueError(f"gold has {len(gold)} items, pred {len(pred)}")
+    if labels is not None and (unknown := (set(gold) | set(pred)) - set(labels)):
+        raise KeyError(sorted(unknown)[0])
+
 
 def accuracy(gold: Sequence[str], pred: Sequence[str]) -> float:
-    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0
+    _check(gold, pred)
+    return float(accuracy_score(gold, pred)) if gold else 0.0
 
 
 def confusion(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> list[list[int]]:
     """Rows are gold labels, columns predicted labels, both in `labels` order."""
-    pos = {lab: i for i, lab in enumerate(labels)}
-    m = [[0] * len(labels) for _ in labels]
-    for g, p in zip(gold, pred, strict=True):
-        m[pos[g]][pos[p]] += 1
-    return m
+    _check(gold, pred, labels)
+    if not gold:
+        return [[0] * len(labels) for _ in labels]
+    return [[int(x) for x in row] for row in confusion_matrix(gold, pred, labels=list(labels))]
 
 
 def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
@@ -28,13 +41,15 @@ def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
 
 
 def per_label(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    for lab in labels:
-        tp = sum(g == p == lab for g, p in zip(gold, pred, strict=True))
-        out[lab] = prf(tp, sum(p == lab for p in pred), sum(g == lab for g in gold)) | {
-            "support": float(sum(g == lab for g in gold))
-        }
-    return out
+    """Precision, recall, F1 and support per label; 0.0 where a ratio is undefined (sklearn's zero_division=0)."""
+    _check(gold, pred)
+    if not gold:
+        return {lab: {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0.0} for lab in labels}
+    p, r, f, s = precision_recall_fscore_support(gold, pred, labels=list(labels), average=None, zero_division=0)
+    return {
+        lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": float(s[i])}
+        for i, lab in enumerate(labels)
+    }
 
 
 def macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None) -> float:
@@ -54,11 +69,15 @@ def reliability(confidence: Sequence[float], correct: Sequence[bool], bins: int 
         lo, hi = b / bins, (b + 1) / bins
         idx = [i for i, c in enumerate(confidence) if (lo <= c < hi) or (b == bins - 1 and c == 1.0)]
         n = len(idx)
-        out.append({
-            "lo": lo, "hi": hi, "count": float(n),
-            "confidence": sum(confidence[i] for i in idx) / n if n else 0.0,
-            "accuracy": sum(bool(correct[i]) for i in idx) / n if n else 0.0,
-        })
+        out.append(
+            {
+                "lo": lo,
+                "hi": hi,
+                "count": float(n),
+                "confidence": sum(confidence[i] for i in idx) / n if n else 0.0,
+                "accuracy": sum(bool(correct[i]) for i in idx) / n if n else 0.0,
+            }
+        )
     return out
 
 
@@ -71,13 +90,8 @@ def ece(confidence: Sequence[float], correct: Sequence[bool], bins: int = 10) ->
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (numpy's default), q in [0, 100]."""
-    if not values:
-        return 0.0
-    xs = sorted(values)
-    k = (len(xs) - 1) * q / 100
-    lo, hi = math.floor(k), math.ceil(k)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+    """Linear-interpolated percentile, q in [0, 100]; 0.0 for no values."""
+    return float(np.percentile(values, q, method="linear")) if len(values) else 0.0
 
 
 def set_precision(predicted: Iterable[str], gold: Iterable[str]) -> float | None:
