@@ -6,8 +6,9 @@ import csv
 import io
 import json
 from collections import Counter
-from html import escape
 from typing import Any
+
+from jinja2 import Environment, PackageLoader
 
 from agent.schemas import LABELS
 
@@ -89,109 +90,42 @@ def to_markdown(records: list[dict[str, Any]], title: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------- html
-CSS = """
-*{box-sizing:border-box}body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;
-background:#f6f8fa;color:#1f2328}main{max-width:1100px;margin:0 auto;padding:24px}
-h1{font-size:24px;margin:0 0 4px}.muted{color:#656d76}
-#summary{display:flex;gap:24px;flex-wrap:wrap;align-items:center;background:#fff;border:1px solid #d0d7de;
-border-radius:8px;padding:16px;margin:16px 0}
-.counts{display:flex;gap:10px;flex-wrap:wrap}.count{border-radius:6px;padding:8px 12px;color:#fff;min-width:120px}
-.count b{display:block;font-size:22px}.card{background:#fff;border:1px solid #d0d7de;border-left:6px solid #888;
-border-radius:8px;padding:14px 16px;margin:12px 0}.card h2{font-size:16px;margin:0 0 6px}
-.badge{display:inline-block;color:#fff;border-radius:4px;padding:1px 8px;font-size:12px;font-weight:600}
-table{width:100%;border-collapse:collapse;margin-top:8px;font-size:14px}th,td{text-align:left;vertical-align:top;
-padding:6px 8px;border-top:1px solid #eaeef2}th{color:#656d76;font-weight:600}
-blockquote{margin:0 0 4px;padding-left:8px;border-left:3px solid #d0d7de}.reason{color:#656d76;font-style:italic}
-ul.sub{margin:6px 0 0;padding-left:20px}code{font-size:12px;color:#656d76}
-"""
+# The page lives in agent/templates/ (batch_report.html.j2 on the shared base.html.j2 and macros.html.j2);
+# autoescaping is on for every template, so claims, quotes, reasons and titles are always escaped.
+TEMPLATES = Environment(loader=PackageLoader("agent", "templates"), autoescape=True, keep_trailing_newline=True)
+CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 460, 24, 150
 
 
-def _badge(label: str) -> str:
-    return f'<span class="badge" style="background:{COLORS.get(label, "#888")}">{escape(label)}</span>'
-
-
-def svg_chart(counts: dict[str, int]) -> str:
-    """A horizontal bar chart of the label distribution, inline SVG (no scripts, no external assets)."""
+def chart_rows(counts: dict[str, int]) -> dict[str, Any]:
+    """Geometry of the label chart (macros.html.j2 `label_chart`): one bar per label, width by share."""
     total = max(1, sum(counts.values()))
-    width, bar_h, label_w = 460, 24, 150
-    rows = []
-    for i, (label, n) in enumerate(counts.items()):
-        y = i * (bar_h + 8)
-        w = round((width - label_w - 60) * n / total)
-        rows.append(
-            f'<text x="0" y="{y + 17}" font-size="13">{escape(label)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h}" rx="3" '
-            f'fill="{COLORS.get(label, "#888")}">'
-            f"<title>{escape(label)}: {n}</title></rect>"
-            f'<text x="{label_w + max(w, 1) + 6}" y="{y + 17}" font-size="13">{n} ({100 * n / total:.0f}%)</text>'
-        )
-    height = len(counts) * (bar_h + 8)
-    return (
-        f'<svg id="chart" role="img" aria-label="label distribution" xmlns="http://www.w3.org/2000/svg" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{"".join(rows)}</svg>'
-    )
-
-
-def _card(r: dict[str, Any]) -> str:
-    label = label_of(r)
-    rid = escape(str(r.get("id", "")))
-    head = (
-        f'<article class="card" id="claim-{rid}" data-id="{rid}" data-label="{label}" '
-        f'style="border-left-color:{COLORS.get(label, "#888")}">'
-    )
-    if "error" in r:
-        return (
-            f"{head}<h2>{_badge(label)} <code>{rid}</code> line {escape(str(r.get('line')))}</h2>"
-            f'<p class="error">{escape(str(r["error"]))}</p></article>'
-        )
-    parts = [
-        f"{head}<h2>{_badge(label)} <code>{rid}</code> {escape(r.get('claim', ''))}</h2>",
-        f"<p>confidence {r.get('confidence', 0):.2f} — {escape(r.get('rationale', ''))}</p>",
+    rows = [
+        {
+            "label": label,
+            "n": n,
+            "y": i * (BAR_HEIGHT + 8),
+            "x": LABEL_WIDTH,
+            "w": max(round((CHART_WIDTH - LABEL_WIDTH - 60) * n / total), 1),
+            "h": BAR_HEIGHT,
+            "color": COLORS.get(label, "#888"),
+            "pct": f"{100 * n / total:.0f}",
+        }
+        for i, (label, n) in enumerate(counts.items())
     ]
-    if r.get("subclaims"):
-        parts.append(
-            '<ul class="sub">'
-            + "".join(f"<li>{_badge(s['label'])} {escape(s['claim'])}</li>" for s in r["subclaims"])
-            + "</ul>"
-        )
-    rows = []
-    for s in r.get("sources", []):
-        quotes = (
-            "".join(f"<blockquote>“{escape(c['quote'])}”</blockquote>" for c in s.get("citations", [])[:2])
-            if s.get("stance") != "neutral"
-            else ""
-        )
-        stance = s.get("stance", "neutral")
-        rows.append(
-            f"<tr><td>{escape(s.get('title') or s['doc_id'])}<br><code>{escape(s['doc_id'])}</code></td>"
-            f"<td>{escape(s.get('date') or '—')}</td>"
-            f'<td style="color:{STANCE_COLORS.get(stance, "#888")};font-weight:600">{escape(stance)}</td>'
-            f'<td>{quotes}<span class="reason">{escape(s.get("reason", ""))}</span></td></tr>'
-        )
-    if rows:
-        parts.append(
-            '<table class="stances"><thead><tr><th style="width:28%">source</th><th>date</th>'
-            "<th>stance</th><th>quote / reason</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-        )
-    parts.append("</article>")
-    return "".join(parts)
+    return {"rows": rows, "width": CHART_WIDTH, "height": len(counts) * (BAR_HEIGHT + 8)}
 
 
 def to_html(records: list[dict[str, Any]], title: str) -> str:
     counts = label_counts(records)
-    boxes = "".join(
-        f'<div class="count" data-label="{k}" style="background:{COLORS[k]}"><b>{v}</b>{k}</div>'
-        for k, v in counts.items()
-    )
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{escape(title)}</title>'
-        f"<style>{CSS}</style></head><body><main>"
-        f'<h1>{escape(title)}</h1><p class="muted">{len(records)} claims verified against the corpus; '
-        f"each card shows what every source says, with exact quotes.</p>"
-        f'<section id="summary"><div class="counts">{boxes}</div>{svg_chart(counts)}</section>'
-        f'<section id="claims">{"".join(_card(r) for r in records)}</section>'
-        f"</main></body></html>\n"
+    cards = [{"record": r, "label": label_of(r), "id": str(r.get("id", ""))} for r in records]
+    return TEMPLATES.get_template("batch_report.html.j2").render(
+        title=title,
+        records=records,
+        counts=counts,
+        chart=chart_rows(counts),
+        cards=cards,
+        colors=COLORS,
+        stance_colors=STANCE_COLORS,
     )
 
 
