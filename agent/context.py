@@ -46,9 +46,7 @@ class Services:
             if idx is None or (refresh and idx.version != self.store.count()):
                 cache = self.extras.get("vector_cache")
                 if cache is None:
-                    cache = self.extras["vector_cache"] = VectorCache(
-                        self.settings.data_dir / "sentence_vectors.sqlite"
-                    )
+                    cache = self.extras["vector_cache"] = VectorCache.of(self.settings.data_dir)
                 idx = SentenceIndex.build(self.store, cache)
                 self.extras["index"] = idx
                 self.extras.pop("idf", None)

@@ -30,8 +30,22 @@ def slot_flags(text: str) -> tuple[float, float]:
     return float(bool(_TIME.search(text))), float(bool(_AMOUNT.search(_TIME.sub(" ", text))))
 
 
+CACHE_FILE = "sentence_vectors.sqlite"
+
+
 class VectorCache:
-    """Sentence vectors on disk (SQLite), keyed by model and text, so a new process starts warm."""
+    """Sentence vectors on disk (SQLite, `data_dir/sentence_vectors.sqlite`), keyed by model and text.
+
+    Ingest fills it with every sentence of every chunk it writes (agent/ingest.py), in the same encode pass
+    as the chunks, so the index never encodes a sentence at query time, also in a fresh process after a
+    restart. It lives next to the store rather than in it: the lookup is one local SQLite read per batch of
+    candidates, and the simplest thing that works for an embedded store and for a server store used from
+    the machine that ingested (another machine fills its own cache lazily, on first use).
+
+    Keys are sha1(model, sentence text), so a vector can only be used for the exact text it was computed
+    from: removing a document or re-ingesting a changed one leaves at most unused rows, never a stale
+    vector. A sentence shared by documents is stored once.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +56,15 @@ class VectorCache:
     @staticmethod
     def _key(model: str, text: str) -> str:
         return hashlib.sha1(f"{model}\x00{text}".encode()).hexdigest()
+
+    @classmethod
+    def of(cls, data_dir: Path) -> VectorCache:
+        return cls(data_dir / CACHE_FILE)
+
+    def missing(self, model: str, texts: list[str]) -> list[str]:
+        """The distinct texts with no stored vector, in first-seen order."""
+        distinct = list(dict.fromkeys(texts))
+        return [t for t, v in zip(distinct, self.get(model, distinct), strict=True) if v is None]
 
     def get(self, model: str, texts: list[str]) -> list[np.ndarray | None]:
         keys = [self._key(model, t) for t in texts]
@@ -119,7 +142,8 @@ class SentenceIndex:
         return np.asarray(self.bm25.get_scores(q), dtype=np.float32)  # type: ignore[attr-defined]
 
     def vectors(self, ids: list[int], embedder: Embedder) -> np.ndarray:
-        """Sentence embeddings, computed on first use, kept for the process and in the on-disk cache."""
+        """Sentence embeddings: from the on-disk cache that ingest filled, kept for the process; a sentence
+        not there (a store ingested elsewhere or by an older version) is encoded here and cached."""
         with self._lock:
             missing = [i for i in ids if i not in self._vectors]
             if missing and self.cache is not None:

@@ -1,4 +1,8 @@
-"""Ingestion: load → lock the store → skip unchanged (content hash) → chunk → embed → replace in the store."""
+"""Ingestion: load → lock the store → skip unchanged (content hash) → chunk → embed → replace in the store.
+
+The embed step encodes every chunk and every sentence of those chunks that has no stored vector yet, in
+one pass; sentence vectors go to the index's vector cache (agent/index.py `VectorCache`, keyed by text), so
+verification never encodes a sentence of an ingested document, also in a fresh process."""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field
 
 from agent.corpus import LoadError, chunk_document, content_hash, load_paths, why_no_chunks
+from agent.index import VectorCache
 from agent.schemas import Chunk, Document
 from agent.settings import Settings
-from agent.store import Embedder, VectorStore, embed_text
+from agent.store import Embedder, VectorStore, embed_text, sentences_of
 
 Progress = Callable[[str, int, int], None]
 """progress(phase, done, total)"""
@@ -26,6 +31,7 @@ class IngestReport(BaseModel):
     changed: int = 0
     unchanged: int = 0
     chunks_written: int = 0
+    sentences_encoded: int = Field(0, description="distinct sentences encoded for the index (not cached before)")
     errors: list[str] = Field(default_factory=list, description="documents or lines skipped, with the reason")
     warnings: list[str] = Field(default_factory=list, description="parts of ingested documents that were not read")
     notes: list[str] = Field(default_factory=list, description="what was left out of the evidence by design")
@@ -91,13 +97,15 @@ def ingest(
     on_error: Callable[[LoadError], None] | None = None,
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    cache: VectorCache | None = None,
 ) -> IngestReport:
     """Load, chunk, embed and write; every skipped file, ignored part and trimmed tail is reported.
 
     on_error gets what was skipped (files, lines, documents with nothing to index); on_warning what was not
     read in a document that was kept (broken front matter); on_note what was left out of the evidence by
-    design (trailing site boilerplate)."""
+    design (trailing site boilerplate). Sentence vectors go to `cache` (default: the data dir's)."""
     t0 = time.perf_counter()
+    cache = cache if cache is not None else VectorCache.of(settings.data_dir)
     report = IngestReport()
     docs: dict[str, Document] = {}
     for n, item in enumerate(load_paths(paths, settings.ingest.max_doc_bytes or None), 1):
@@ -121,7 +129,7 @@ def ingest(
     with store_lock(settings, progress) as waited:
         report.lock_wait_seconds = waited
         # hashes are read under the lock: what an ingest that held it before us wrote counts as unchanged
-        _index(docs, settings, store, embedder, report, progress, on_error, on_note)
+        _index(docs, settings, store, embedder, cache, report, progress, on_error, on_note)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -131,12 +139,14 @@ def _index(
     settings: Settings,
     store: VectorStore,
     embedder: Embedder,
+    cache: VectorCache,
     report: IngestReport,
     progress: Progress,
     on_error: Callable[[LoadError], None] | None,
     on_note: Callable[[str], None] | None,
 ) -> None:
-    """Chunk, embed and write the documents whose content hash differs from the stored one."""
+    """Chunk, embed and write the documents whose content hash differs from the stored one; encode their
+    sentences for the index in the same pass."""
     known = store.stored_hashes(list(docs))
     todo: list[Document] = []
     chunks: list[Chunk] = []
@@ -163,8 +173,13 @@ def _index(
     report.new = len(todo) - report.changed
     metas = {d.doc_id: d.meta for d in todo}
     texts = [embed_text(c, metas[c.doc_id]) for c in chunks]
+    # the sentences exactly as the index reads them back from the stored chunks; known texts are not redone
+    sentence_texts = cache.missing(embedder.name, [s.text for c in chunks for s in sentences_of(c)])
+    n_chunks = len(texts)
+    texts += sentence_texts
 
-    # one big encode, fed in slices so the bar moves; sentence-transformers sorts each slice by length
+    # one big encode (chunks, then sentences), fed in slices so the bar moves; sentence-transformers sorts
+    # each slice by length
     t_embed = time.perf_counter()
     step = max(settings.embedding.batch_size * 16, 512)
     parts: list[np.ndarray] = []
@@ -174,6 +189,10 @@ def _index(
         progress("embed", min(i + step, len(texts)), len(texts))
     report.embed_seconds = time.perf_counter() - t_embed
     vectors = np.concatenate(parts) if parts else np.zeros((0, 384), np.float32)
+    # sentence vectors first: a document is visible once its record is written, and then they are there
+    if sentence_texts:
+        cache.put(embedder.name, sentence_texts, vectors[n_chunks:])
+    report.sentences_encoded = len(sentence_texts)
     if todo:
-        store.write(todo, chunks, vectors)
+        store.write(todo, chunks, vectors[:n_chunks])
     report.chunks_written = len(chunks)
