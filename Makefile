@@ -105,6 +105,7 @@ bench-climate-fever: setup
 lint: setup
 	$(PIP) ruff mypy
 	$(PY) -m ruff check agent tests evals
+	$(PY) -m ruff format --check agent tests evals
 	$(PY) -m mypy agent
 
 bench-ingest: setup

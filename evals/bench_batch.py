@@ -17,8 +17,12 @@ import time
 from agent.settings import PROJECT_ROOT, Settings, offline_environment
 
 PREFIXES = ["", "Reportedly, ", "According to the reports, ", "It is claimed that ", "Sources say "]
-NUMBERS = {"25,000": ["24,000", "30,000", "25,000"], "28.8 million": ["16 million", "28.8 million"],
-           "six weeks": ["six weeks", "two months"], "June": ["June", "February"]}
+NUMBERS = {
+    "25,000": ["24,000", "30,000", "25,000"],
+    "28.8 million": ["16 million", "28.8 million"],
+    "six weeks": ["six weeks", "two months"],
+    "June": ["June", "February"],
+}
 
 
 def vary(claims: list[str], n: int) -> list[str]:
@@ -81,8 +85,10 @@ def main() -> None:
     sub = items[: args.speedup_n]
     r1 = timed(sub, 1)
     r2 = timed(sub, 2)
-    print(f"RESULT throughput {rate:.1f} claims/s over {len(items)} claims (default {w} workers); "
-          f"speed-up 1→2 workers {r2 / r1:.2f}x ({r1:.1f} → {r2:.1f} claims/s)")
+    print(
+        f"RESULT throughput {rate:.1f} claims/s over {len(items)} claims (default {w} workers); "
+        f"speed-up 1→2 workers {r2 / r1:.2f}x ({r1:.1f} → {r2:.1f} claims/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -93,20 +93,29 @@ def main() -> int:
         ratio = t_encode / t_first  # = (n / t_first) / (n / t_encode)
         rest = t_first - first.embed_seconds
 
-        print(f"machine: {os.cpu_count()} cores, CPU ({platform.processor() or platform.machine()}), "
-              f"python {platform.python_version()}")
+        print(
+            f"machine: {os.cpu_count()} cores, CPU ({platform.processor() or platform.machine()}), "
+            f"python {platform.python_version()}"
+        )
         print(f"corpus: {corpus}  documents: {first.documents}  chunks: {n}")
         print(f"model warm-up (load + 2 batches): {t_warm:.2f}s; texts prepared in {t_prep:.2f}s")
         print(f"raw embedder.encode:  {t_encode:7.2f}s  {n / t_encode:7.1f} chunks/s")
-        print(f"first ingest:         {t_first:7.2f}s  {n / t_first:7.1f} chunks/s "
-              f"(embed {first.embed_seconds:.2f}s, everything else {rest:.2f}s)")
-        print(f"ingest / encode throughput ratio: {ratio:.3f}  (target >= 0.85: "
-              f"{'met' if ratio >= 0.85 else 'NOT met'})")
-        print(f"time outside the model inside ingest (load, hash, chunk, Chroma writes): {rest:.2f}s "
-              f"= {100 * rest / t_first:.1f}% of the first ingest; ingest-internal ratio "
-              f"embed/total = {first.embed_seconds / t_first:.3f}")
-        print(f"unchanged re-ingest:  {t_second:7.2f}s = {100 * t_second / t_first:.1f}% of the first "
-              f"(target <= 5%: {'met' if t_second <= 0.05 * t_first else 'NOT met'})")
+        print(
+            f"first ingest:         {t_first:7.2f}s  {n / t_first:7.1f} chunks/s "
+            f"(embed {first.embed_seconds:.2f}s, everything else {rest:.2f}s)"
+        )
+        print(
+            f"ingest / encode throughput ratio: {ratio:.3f}  (target >= 0.85: {'met' if ratio >= 0.85 else 'NOT met'})"
+        )
+        print(
+            f"time outside the model inside ingest (load, hash, chunk, Chroma writes): {rest:.2f}s "
+            f"= {100 * rest / t_first:.1f}% of the first ingest; ingest-internal ratio "
+            f"embed/total = {first.embed_seconds / t_first:.3f}"
+        )
+        print(
+            f"unchanged re-ingest:  {t_second:7.2f}s = {100 * t_second / t_first:.1f}% of the first "
+            f"(target <= 5%: {'met' if t_second <= 0.05 * t_first else 'NOT met'})"
+        )
         if prof and args.profile:
             prof.dump_stats(str(args.profile))
             pstats.Stats(prof).sort_stats("cumulative").print_stats(25)

@@ -78,7 +78,10 @@ def main() -> int:
             t = time.perf_counter()
             proc = subprocess.run(
                 [str(exe), "--data-dir", str(data_dir), "verify", claims[0][1]],
-                capture_output=True, text=True, env=env, check=False,
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
             )
             cold.append(time.perf_counter() - t)
             if proc.returncode != 0:
@@ -86,16 +89,24 @@ def main() -> int:
                 return 1
 
         print(f"machine: {os.cpu_count()} cores, CPU ({platform.machine()}), python {platform.python_version()}")
-        print(f"seeds: {rep.documents} documents, {rep.chunks_written} chunks, ingested in {t_ingest:.1f}s; "
-              f"claims: {len(claims)}")
-        print(f"first pass (cold caches): p50 {pct(first, .5):7.1f} ms  p95 {pct(first, .95):7.1f} ms  "
-              f"max {max(first):7.1f} ms  (first claim {first[0]:.0f} ms)")
-        print(f"warm pass:                p50 {pct(warm, .5):7.1f} ms  p95 {pct(warm, .95):7.1f} ms  "
-              f"max {max(warm):7.1f} ms  (target p50 <= 50 ms: {'met' if pct(warm, .5) <= 50 else 'NOT met'})")
+        print(
+            f"seeds: {rep.documents} documents, {rep.chunks_written} chunks, ingested in {t_ingest:.1f}s; "
+            f"claims: {len(claims)}"
+        )
+        print(
+            f"first pass (cold caches): p50 {pct(first, 0.5):7.1f} ms  p95 {pct(first, 0.95):7.1f} ms  "
+            f"max {max(first):7.1f} ms  (first claim {first[0]:.0f} ms)"
+        )
+        print(
+            f"warm pass:                p50 {pct(warm, 0.5):7.1f} ms  p95 {pct(warm, 0.95):7.1f} ms  "
+            f"max {max(warm):7.1f} ms  (target p50 <= 50 ms: {'met' if pct(warm, 0.5) <= 50 else 'NOT met'})"
+        )
         if stages:
             print("warm stage medians (ms): " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in stages.items()))
-        print(f"cold CLI start to first verdict: median {statistics.median(cold):.2f}s "
-              f"(runs: {', '.join(f'{c:.2f}s' for c in cold)})")
+        print(
+            f"cold CLI start to first verdict: median {statistics.median(cold):.2f}s "
+            f"(runs: {', '.join(f'{c:.2f}s' for c in cold)})"
+        )
     return 0
 
 

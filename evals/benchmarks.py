@@ -81,11 +81,18 @@ def verifier_fingerprint(settings: Any, weights: Path | None = None, source: boo
 
 # ------------------------------------------------------------------------------------------ gate + baseline
 def add_gate_arguments(ap: argparse.ArgumentParser, name: str) -> None:
-    ap.add_argument("--baseline", type=Path, default=None,
-                    help=f"baseline summary (default with --slice: evals/baselines/{name}-slice<N>.json)")
-    ap.add_argument("--gate", action="store_true",
-                    help=f"exit 1 when a gated metric falls more than {SLICE_TOLERANCE} below the baseline, "
-                         "a citation fails the slice check, or a claim raised")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help=f"baseline summary (default with --slice: evals/baselines/{name}-slice<N>.json)",
+    )
+    ap.add_argument(
+        "--gate",
+        action="store_true",
+        help=f"exit 1 when a gated metric falls more than {SLICE_TOLERANCE} below the baseline, "
+        "a citation fails the slice check, or a claim raised",
+    )
     ap.add_argument("--write-baseline", action="store_true", help="save this run's summary as the baseline")
     ap.add_argument("--summary-out", type=Path, default=None, help="also write summary.json to this file")
 
@@ -98,14 +105,23 @@ def load_baseline(path: Path | None) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path is not None and path.is_file() else None
 
 
-def gate_slice(summary: Mapping[str, Any], baseline: Mapping[str, Any] | None, metrics: Sequence[str],
-               tolerance: float = SLICE_TOLERANCE) -> GateResult:
+def gate_slice(
+    summary: Mapping[str, Any],
+    baseline: Mapping[str, Any] | None,
+    metrics: Sequence[str],
+    tolerance: float = SLICE_TOLERANCE,
+) -> GateResult:
     """evals.report.gate on the benchmark's own metrics, plus: no baseline, or one for another slice, fails."""
     if baseline is None:
         return GateResult(False, ["no baseline to gate against (write one with --write-baseline)"])
     if baseline.get("slice") != summary.get("slice"):
-        return GateResult(False, [f"the baseline was measured on another slice ({baseline.get('slice')}) "
-                                  f"than this run ({summary.get('slice')}): regenerate it with --write-baseline"])
+        return GateResult(
+            False,
+            [
+                f"the baseline was measured on another slice ({baseline.get('slice')}) "
+                f"than this run ({summary.get('slice')}): regenerate it with --write-baseline"
+            ],
+        )
     lacking = [k for k in metrics if not isinstance(_get(dict(baseline), k), int | float)]
     if lacking:
         return GateResult(False, [f"the baseline has no {', '.join(lacking)}: regenerate it with --write-baseline"])
@@ -117,8 +133,16 @@ def baseline_view(summary: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in summary.items() if k not in ("reliability", "baseline_deltas")}
 
 
-def finish(summary: dict[str, Any], baseline_path: Path | None, baseline: Mapping[str, Any] | None,
-           metrics: Sequence[str], *, gate_on: bool, write_baseline: bool, summary_out: Path | None) -> int:
+def finish(
+    summary: dict[str, Any],
+    baseline_path: Path | None,
+    baseline: Mapping[str, Any] | None,
+    metrics: Sequence[str],
+    *,
+    gate_on: bool,
+    write_baseline: bool,
+    summary_out: Path | None,
+) -> int:
     """Deltas, `--summary-out`, `--write-baseline` and `--gate` after a benchmark run; returns the exit status."""
     from evals.report import deltas
 
@@ -161,5 +185,12 @@ def run_and_gate(
         args.data_dir = args.data_dir or PROJECT_ROOT / ".bench" / name
     args.baseline = args.baseline or default_baseline(bench_name, args.slice)
     summary = run(args)
-    return finish(summary, args.baseline, load_baseline(args.baseline), gated, gate_on=args.gate,
-                  write_baseline=args.write_baseline, summary_out=args.summary_out)
+    return finish(
+        summary,
+        args.baseline,
+        load_baseline(args.baseline),
+        gated,
+        gate_on=args.gate,
+        write_baseline=args.write_baseline,
+        summary_out=args.summary_out,
+    )

@@ -31,8 +31,12 @@ from evals.dataset import Case, QuoteValidity
 from evals.report import write_report
 from evals.runner import progress_bar, summarize_claims
 
-LABEL_MAP = {"SUPPORTS": "SUPPORTED", "REFUTES": "REFUTED", "NOT_ENOUGH_INFO": "NOT_ENOUGH_INFO",
-             "DISPUTED": "CONFLICTING"}
+LABEL_MAP = {
+    "SUPPORTS": "SUPPORTED",
+    "REFUTES": "REFUTED",
+    "NOT_ENOUGH_INFO": "NOT_ENOUGH_INFO",
+    "DISPUTED": "CONFLICTING",
+}
 STANCE_MAP = {"SUPPORTS": "supports", "REFUTES": "refutes", "NOT_ENOUGH_INFO": "neutral"}
 GATED = ("accuracy", "macro_f1")
 
@@ -47,14 +51,15 @@ def claim_corpus(row: dict[str, Any], out_dir: Path) -> Path:
     """The claim's five evidence sentences as a JSONL corpus, one document each (ids `<claim>-<i>`)."""
     path = out_dir / f"{row['claim_id']}.jsonl"
     if not path.exists():
-        lines = [json.dumps({"doc_id": f"{row['claim_id']}-{i}", "title": e["article"], "text": e["evidence"]})
-                 for i, e in enumerate(row["evidences"])]
+        lines = [
+            json.dumps({"doc_id": f"{row['claim_id']}-{i}", "title": e["article"], "text": e["evidence"]})
+            for i, e in enumerate(row["evidences"])
+        ]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def run_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path,
-            results_dir: Path) -> dict[str, Any]:
+def run_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path, results_dir: Path) -> dict[str, Any]:
     """One claim, its result kept under the verifier's fingerprint so an interrupted run resumes where it stopped."""
     done = results_dir / f"{row['claim_id']}.result.json"
     if done.exists():
@@ -84,18 +89,30 @@ def verify_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: P
     stanced = {s.doc_id for s in record.sources if s.stance != "neutral"}
     cited = {c.doc_id for c in record.citations}
     return {
-        "id": case.id, "kind": "claim", "claim": row["claim"], "gold": gold, "pred": record.label,
-        "correct": gold == record.label, "confidence": record.confidence, "gold_sources": sources,
+        "id": case.id,
+        "kind": "claim",
+        "claim": row["claim"],
+        "gold": gold,
+        "pred": record.label,
+        "correct": gold == record.label,
+        "confidence": record.confidence,
+        "gold_sources": sources,
         "citation_precision": len(cited & set(sources)) / len(cited) if cited and sources else None,
         "source_recall": len(stanced & set(sources)) / len(sources) if sources else None,
         "stance_agreement": sum(gold_stances.get(s.doc_id) == s.stance for s in record.sources) / 5,
         **QuoteValidity(services.index().valid_citation).evaluate(case, record),
         "latency_ms": latency,
-        "llm": {"calls": record.llm.calls, "input_tokens": record.llm.input_tokens,
-                "output_tokens": record.llm.output_tokens},
+        "llm": {
+            "calls": record.llm.calls,
+            "input_tokens": record.llm.input_tokens,
+            "output_tokens": record.llm.output_tokens,
+        },
         "rationale": record.rationale,
-        "evidence": [{"doc_id": s.doc_id, "stance": f"{s.stance} (gold {gold_stances.get(s.doc_id)})",
-                      "quote": c.quote} for s in record.sources for c in s.citations[:1]],
+        "evidence": [
+            {"doc_id": s.doc_id, "stance": f"{s.stance} (gold {gold_stances.get(s.doc_id)})", "quote": c.quote}
+            for s in record.sources
+            for c in s.citations[:1]
+        ],
     }
 
 
@@ -147,20 +164,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     summary = summarize_claims(rows, LABELS)
     slice_info = None
     if args.slice:
-        slice_info = {"claims": len(rows_in), "seed": args.seed,
-                      "claim_ids": bench.ids_digest(r["claim_id"] for r in rows_in)}
-    summary.update({"dataset": "climate-fever" + (f"-slice{args.slice}" if args.slice else ""),
-                    "slice": slice_info, "verifier": fingerprint,
-                    "stance_mode": getattr(getattr(base, "stance", None), "mode", "rules"),
-                    "wall_s": {"total": wall, "cached_results": cached},
-                    "extra": {"evidence stance agreement": sum(r["stance_agreement"] for r in rows) / len(rows)}})
-    write_report(args.report, rows, summary, bench.load_baseline(args.baseline),
-                 title="Climate-FEVER (closed evidence)")
-    print(f"{summary['dataset']}: {len(rows)} claims, 4-way accuracy {summary['accuracy']:.3f} "
-          f"(paper baseline 0.3878), macro-F1 {summary['macro_f1']:.3f}, "
-          f"quote validity {summary['quote_validity']:.3f}, p50 {summary['latency_ms']['p50'] or 0:.0f} ms, "
-          f"p95 {summary['latency_ms']['p95'] or 0:.0f} ms; wall {wall:.0f}s ({cached} cached); "
-          f"report {args.report / 'report.html'}")
+        slice_info = {
+            "claims": len(rows_in),
+            "seed": args.seed,
+            "claim_ids": bench.ids_digest(r["claim_id"] for r in rows_in),
+        }
+    summary.update(
+        {
+            "dataset": "climate-fever" + (f"-slice{args.slice}" if args.slice else ""),
+            "slice": slice_info,
+            "verifier": fingerprint,
+            "stance_mode": getattr(getattr(base, "stance", None), "mode", "rules"),
+            "wall_s": {"total": wall, "cached_results": cached},
+            "extra": {"evidence stance agreement": sum(r["stance_agreement"] for r in rows) / len(rows)},
+        }
+    )
+    write_report(
+        args.report, rows, summary, bench.load_baseline(args.baseline), title="Climate-FEVER (closed evidence)"
+    )
+    print(
+        f"{summary['dataset']}: {len(rows)} claims, 4-way accuracy {summary['accuracy']:.3f} "
+        f"(paper baseline 0.3878), macro-F1 {summary['macro_f1']:.3f}, "
+        f"quote validity {summary['quote_validity']:.3f}, p50 {summary['latency_ms']['p50'] or 0:.0f} ms, "
+        f"p95 {summary['latency_ms']['p95'] or 0:.0f} ms; wall {wall:.0f}s ({cached} cached); "
+        f"report {args.report / 'report.html'}"
+    )
     return summary
 
 

@@ -82,6 +82,7 @@ def table(by_mode: dict[str, dict[str, Any]]) -> str:
         "NOT_ENOUGH_INFO labelled SUPPORTED (seed/held-out/test sets)",
         lambda r: str(sum(int(r[s].get("nei_as_supported", 0)) for s in CLAIM_SETS)),
     )
+
     def cites(r: dict[str, Any]) -> str:
         total = sum(r[s].get("citations", 0) for s in sets)
         bad = sum(r[s].get("invalid_citations", 0) for s in sets)

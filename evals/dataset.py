@@ -47,11 +47,27 @@ class Dataset(BaseModel):
             cid = str(row.get("id", f"{path.stem}-{n}"))
             meta = {k: row[k] for k in ("tier", "note") if k in row}
             if "question" in row:
-                cases.append(Case(id=cid, kind="question", inputs=row["question"], key_facts=row.get("key_facts", []),
-                                  sources=row.get("sources", []), metadata=meta))
+                cases.append(
+                    Case(
+                        id=cid,
+                        kind="question",
+                        inputs=row["question"],
+                        key_facts=row.get("key_facts", []),
+                        sources=row.get("sources", []),
+                        metadata=meta,
+                    )
+                )
             else:
-                cases.append(Case(id=cid, inputs=row["claim"], label=row.get("label"), sources=row.get("sources", []),
-                                  stances=row.get("stances", {}), metadata=meta))
+                cases.append(
+                    Case(
+                        id=cid,
+                        inputs=row["claim"],
+                        label=row.get("label"),
+                        sources=row.get("sources", []),
+                        stances=row.get("stances", {}),
+                        metadata=meta,
+                    )
+                )
         return cls(name=name or path.stem, cases=cases)
 
     def claims(self) -> list[Case]:
@@ -114,5 +130,4 @@ class QuoteValidity(Evaluator):
     def evaluate(self, case: Case, output: ClaimRecord | Sequence[Citation]) -> dict[str, Any]:
         cites = all_citations(output) if isinstance(output, ClaimRecord) else list(output)
         bad = [c for c in cites if not self.valid(c)]
-        return {"citations": len(cites), "invalid_citations": len(bad),
-                "invalid": [c.model_dump() for c in bad[:5]]}
+        return {"citations": len(cites), "invalid_citations": len(bad), "invalid": [c.model_dump() for c in bad[:5]]}

@@ -34,8 +34,15 @@ def progress_bar(description: str, total: int, enabled: bool = True) -> Iterator
         TimeRemainingColumn,
     )
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
 
@@ -44,14 +51,16 @@ def ranked_docs(services: Services, text: str, k: int = 10) -> list[str]:
     """Documents in retrieval order (the graph's own retriever, one sentence per document)."""
     from agent.nodes.retrieve import retrieve
 
-    cfg = services.settings.retrieval.model_copy(update={"max_docs": max(k, services.settings.retrieval.max_docs),
-                                                         "per_doc": 1})
+    cfg = services.settings.retrieval.model_copy(
+        update={"max_docs": max(k, services.settings.retrieval.max_docs), "per_doc": 1}
+    )
     ev = retrieve(text, services.index(), services.store, services.embedder, cfg)
     return list(dict.fromkeys(e.sentence.doc_id for e in ev))
 
 
-def score_claim(services: Services, case: Case, record: ClaimRecord, latency_ms: float,
-                ranking: list[str] | None = None) -> dict[str, Any]:
+def score_claim(
+    services: Services, case: Case, record: ClaimRecord, latency_ms: float, ranking: list[str] | None = None
+) -> dict[str, Any]:
     index = services.index()
     scores: dict[str, Any] = {}
     for ev in (LabelMatch(), SourceAttribution(), QuoteValidity(index.valid_citation)):
@@ -59,21 +68,40 @@ def score_claim(services: Services, case: Case, record: ClaimRecord, latency_ms:
     if ranking is not None:
         scores[f"recall@{RECALL_K}"] = m.recall_at_k(ranking, case.sources, RECALL_K)
     return {
-        "id": case.id, "kind": "claim", "claim": case.inputs, "gold": case.label, "pred": record.label,
-        "confidence": record.confidence, "tier": case.metadata.get("tier"), "gold_sources": case.sources,
+        "id": case.id,
+        "kind": "claim",
+        "claim": case.inputs,
+        "gold": case.label,
+        "pred": record.label,
+        "confidence": record.confidence,
+        "tier": case.metadata.get("tier"),
+        "gold_sources": case.sources,
         **scores,
         "latency_ms": latency_ms,
-        "llm": {"calls": record.llm.calls, "input_tokens": record.llm.input_tokens,
-                "output_tokens": record.llm.output_tokens},
+        "llm": {
+            "calls": record.llm.calls,
+            "input_tokens": record.llm.input_tokens,
+            "output_tokens": record.llm.output_tokens,
+        },
         "rationale": record.rationale,
         "stances": {s.doc_id: s.stance for s in record.sources},
-        "evidence": [{"doc_id": s.doc_id, "stance": s.stance, "quote": c.quote}
-                     for s in record.sources if s.stance != "neutral" for c in s.citations[:2]],
+        "evidence": [
+            {"doc_id": s.doc_id, "stance": s.stance, "quote": c.quote}
+            for s in record.sources
+            if s.stance != "neutral"
+            for c in s.citations[:2]
+        ],
     }
 
 
-def run_claims(services: Services, cases: Sequence[Case], verify: Verify = verify_claim, workers: int = 1,
-               with_ranking: bool = True, show_progress: bool = True) -> list[dict[str, Any]]:
+def run_claims(
+    services: Services,
+    cases: Sequence[Case],
+    verify: Verify = verify_claim,
+    workers: int = 1,
+    with_ranking: bool = True,
+    show_progress: bool = True,
+) -> list[dict[str, Any]]:
     """Verify every claim (in input order) and score it."""
     services.index()  # build once before threads share it
 
@@ -82,8 +110,15 @@ def run_claims(services: Services, cases: Sequence[Case], verify: Verify = verif
         try:
             record = verify(services, case.inputs, case.id)
         except Exception as exc:  # noqa: BLE001 — one broken case is a scored failure, not a crashed run
-            return {"id": case.id, "kind": "claim", "claim": case.inputs, "gold": case.label, "pred": None,
-                    "error": f"{type(exc).__name__}: {exc}", "correct": False}
+            return {
+                "id": case.id,
+                "kind": "claim",
+                "claim": case.inputs,
+                "gold": case.label,
+                "pred": None,
+                "error": f"{type(exc).__name__}: {exc}",
+                "correct": False,
+            }
         latency = (time.perf_counter() - t0) * 1000
         ranking = ranked_docs(services, case.inputs) if with_ranking else None
         return score_claim(services, case, record, latency, ranking)
@@ -108,18 +143,24 @@ def run_questions(services: Services, cases: Sequence[Case], show_progress: bool
         latency = (time.perf_counter() - t0) * 1000
         quotes = QuoteValidity(index.valid_citation).evaluate(case, cites)
         return {
-            "id": case.id, "kind": "question", "question": case.inputs, "answer": text,
-            "key_facts": case.key_facts, "key_fact_recall": m.key_fact_recall(text, case.key_facts),
+            "id": case.id,
+            "kind": "question",
+            "question": case.inputs,
+            "answer": text,
+            "key_facts": case.key_facts,
+            "key_fact_recall": m.key_fact_recall(text, case.key_facts),
             "citation_precision": m.set_precision({c.doc_id for c in cites}, case.sources) if case.sources else None,
             "citation_validity": 1 - quotes["invalid_citations"] / quotes["citations"] if quotes["citations"] else None,
-            **quotes, "latency_ms": latency,
+            **quotes,
+            "latency_ms": latency,
         }
 
     return _map(one, cases, 1, "questions", show_progress)
 
 
-def _map(fn: Callable[[Case], dict[str, Any]], cases: Sequence[Case], workers: int, what: str,
-         show_progress: bool) -> list[dict[str, Any]]:
+def _map(
+    fn: Callable[[Case], dict[str, Any]], cases: Sequence[Case], workers: int, what: str, show_progress: bool
+) -> list[dict[str, Any]]:
     with progress_bar(f"{what}", len(cases), show_progress) as advance:
         if workers <= 1:
             out = []
@@ -155,8 +196,9 @@ def summarize_claims(rows: Sequence[dict[str, Any]], labels: Sequence[str] = LAB
         "source_recall": m.mean(r.get("source_recall") for r in ok),
         "citations": sum(r.get("citations", 0) for r in ok),
         "invalid_citations": sum(r.get("invalid_citations", 0) for r in ok),
-        "quote_validity": (1 - sum(r.get("invalid_citations", 0) for r in ok) / max(1, sum(r.get("citations", 0)
-                                                                                        for r in ok))),
+        "quote_validity": (
+            1 - sum(r.get("invalid_citations", 0) for r in ok) / max(1, sum(r.get("citations", 0) for r in ok))
+        ),
         f"evidence_recall@{RECALL_K}": m.mean(r.get(f"recall@{RECALL_K}") for r in ok),
         "latency_ms": {"p50": m.percentile(lat, 50), "p95": m.percentile(lat, 95)},
         "llm_per_claim": {k: sum(r["llm"][k] for r in ok) / n for k in ("calls", "input_tokens", "output_tokens")},
@@ -164,8 +206,9 @@ def summarize_claims(rows: Sequence[dict[str, Any]], labels: Sequence[str] = LAB
         "reliability": m.reliability(conf, correct),
         # confident false refutations (the issue's ≤ 5% target) and abstentions turned into support
         "refuted_verdicts": sum(p == "REFUTED" for p in pred),
-        "refuted_wrong_confident": sum(p == "REFUTED" and g != "REFUTED" and c >= 0.9
-                                       for g, p, c in zip(gold, pred, conf, strict=True)),
+        "refuted_wrong_confident": sum(
+            p == "REFUTED" and g != "REFUTED" and c >= 0.9 for g, p, c in zip(gold, pred, conf, strict=True)
+        ),
         "nei_as_supported": sum(g == "NOT_ENOUGH_INFO" and p == "SUPPORTED" for g, p in zip(gold, pred, strict=True)),
     }
 
@@ -177,13 +220,16 @@ def summarize_questions(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "citation_validity": m.mean(r["citation_validity"] for r in rows),
         "citation_precision": m.mean(r["citation_precision"] for r in rows),
         "invalid_citations": sum(r["invalid_citations"] for r in rows),
-        "latency_ms": {"p50": m.percentile([r["latency_ms"] for r in rows], 50),
-                       "p95": m.percentile([r["latency_ms"] for r in rows], 95)},
+        "latency_ms": {
+            "p50": m.percentile([r["latency_ms"] for r in rows], 50),
+            "p95": m.percentile([r["latency_ms"] for r in rows], 95),
+        },
     }
 
 
-def run_dataset(services: Services, dataset: Dataset, verify: Verify = verify_claim, workers: int = 1,
-                show_progress: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def run_dataset(
+    services: Services, dataset: Dataset, verify: Verify = verify_claim, workers: int = 1, show_progress: bool = True
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Rows for every case, and the summary (claims and questions each when present)."""
     claim_rows = run_claims(services, dataset.claims(), verify, workers, show_progress=show_progress)
     question_rows = run_questions(services, dataset.questions(), show_progress) if dataset.questions() else []

@@ -47,8 +47,9 @@ def slice_claims(claims: Sequence[dict[str, Any]], n: int, seed: int = bench.SEE
     return [c for c in claims if c["id"] in keep]
 
 
-def slice_doc_ids(claims: Iterable[dict[str, Any]], corpus_ids: Iterable[str], others: int,
-                  seed: int = bench.SEED) -> set[str]:
+def slice_doc_ids(
+    claims: Iterable[dict[str, Any]], corpus_ids: Iterable[str], others: int, seed: int = bench.SEED
+) -> set[str]:
     """The slice's corpus: the claims' cited abstracts plus a seeded sample of `others` of the rest."""
     corpus = {str(d) for d in corpus_ids}
     cited = cited_docs(claims)
@@ -187,11 +188,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         keep = slice_doc_ids(claims, (d for d, _ in records), args.others, args.seed)
         corpus = args.data_dir / "corpus.jsonl"
         n_docs = write_slice_corpus(records, keep, corpus)
-        print(f"slice: {len(claims)} claims (seed {args.seed}), corpus {corpus} with {n_docs} abstracts "
-              f"({len(cited_docs(claims))} cited)")
-        slice_info = {"claims": len(claims[: args.limit]), "others": args.others, "seed": args.seed,
-                      "claim_ids": bench.ids_digest(c["id"] for c in claims[: args.limit]),
-                      "corpus": bench.ids_digest(keep)}
+        print(
+            f"slice: {len(claims)} claims (seed {args.seed}), corpus {corpus} with {n_docs} abstracts "
+            f"({len(cited_docs(claims))} cited)"
+        )
+        slice_info = {
+            "claims": len(claims[: args.limit]),
+            "others": args.others,
+            "seed": args.seed,
+            "claim_ids": bench.ids_digest(c["id"] for c in claims[: args.limit]),
+            "corpus": bench.ids_digest(keep),
+        }
     claims = claims[: args.limit]
     t_start = time.perf_counter()
     ingest_s = ensure_ingested(services, corpus, keep)
@@ -202,8 +209,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with progress_bar("SciFact claims", len(claims)) as advance:
         for c in claims:
             cited = [str(d) for d in c.get("cited_doc_ids", [])]
-            case = Case(id=str(c["id"]), inputs=c["claim"], label=gold_label(c["evidence"]),  # type: ignore[arg-type]
-                        sources=list(c["evidence"]) or [])
+            case = Case(
+                id=str(c["id"]),
+                inputs=c["claim"],
+                label=gold_label(c["evidence"]),  # type: ignore[arg-type]
+                sources=list(c["evidence"]) or [],
+            )
             t0 = time.perf_counter()
             record = verify_claim(services, c["claim"], str(c["id"]))
             latency = (time.perf_counter() - t0) * 1000
@@ -213,48 +224,74 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             preds[c["id"]] = predicted_evidence(services, record)
             q = valid.evaluate(case, record)
             stanced = {s.doc_id for s in record.sources if s.stance != "neutral"}
-            rows.append({
-                "id": case.id, "kind": "claim", "claim": c["claim"], "gold": case.label, "pred": record.label,
-                "correct": case.label == record.label, "confidence": record.confidence, "gold_sources": case.sources,
-                "citation_precision": m.set_precision({x.doc_id for x in record.citations}, case.sources)
-                if case.sources else None,
-                "source_recall": m.set_recall(stanced, case.sources),
-                **q, "recall@3": recall3[-1], "latency_ms": latency,
-                "llm": {"calls": record.llm.calls, "input_tokens": record.llm.input_tokens,
-                        "output_tokens": record.llm.output_tokens},
-                "predicted_evidence": preds[c["id"]], "gold_evidence": c["evidence"], "rationale": record.rationale,
-                "evidence": [{"doc_id": s.doc_id, "stance": s.stance, "quote": x.quote}
-                             for s in record.sources if s.stance != "neutral" for x in s.citations[:2]],
-                "top_retrieved": ranking[:3], "cited_doc_ids": cited,
-            })
+            rows.append(
+                {
+                    "id": case.id,
+                    "kind": "claim",
+                    "claim": c["claim"],
+                    "gold": case.label,
+                    "pred": record.label,
+                    "correct": case.label == record.label,
+                    "confidence": record.confidence,
+                    "gold_sources": case.sources,
+                    "citation_precision": m.set_precision({x.doc_id for x in record.citations}, case.sources)
+                    if case.sources
+                    else None,
+                    "source_recall": m.set_recall(stanced, case.sources),
+                    **q,
+                    "recall@3": recall3[-1],
+                    "latency_ms": latency,
+                    "llm": {
+                        "calls": record.llm.calls,
+                        "input_tokens": record.llm.input_tokens,
+                        "output_tokens": record.llm.output_tokens,
+                    },
+                    "predicted_evidence": preds[c["id"]],
+                    "gold_evidence": c["evidence"],
+                    "rationale": record.rationale,
+                    "evidence": [
+                        {"doc_id": s.doc_id, "stance": s.stance, "quote": x.quote}
+                        for s in record.sources
+                        if s.stance != "neutral"
+                        for x in s.citations[:2]
+                    ],
+                    "top_retrieved": ranking[:3],
+                    "cited_doc_ids": cited,
+                }
+            )
             advance()
     verify_s = time.perf_counter() - t_verify
     summary = summarize_claims(rows, LABELS + ("CONFLICTING",))
     official = score_official(claims, preds)
-    summary.update({
-        "dataset": f"scifact-{args.split}" + (f"-slice{args.slice}" if args.slice else ""),
-        "slice": slice_info,
-        "verifier": bench.verifier_fingerprint(settings),
-        "stance_mode": getattr(getattr(settings, "stance", None), "mode", "rules"),
-        "official": official,
-        "retrieval": {"recall@3": m.mean(recall3), "ndcg@10": m.mean(ndcg10)},
-        "wall_s": {"ingest": ingest_s, "verify": verify_s, "total": time.perf_counter() - t_start},
-        "extra": {
-            "abstract label-only F1": official["abstract_label_only"]["f1"],
-            "abstract label+rationale F1": official["abstract_label_rationale"]["f1"],
-            "sentence selection+label F1": official["sentence_selection_label"]["f1"],
-            "retrieval recall@3": m.mean(recall3), "retrieval nDCG@10": m.mean(ndcg10),
-        },
-    })
+    summary.update(
+        {
+            "dataset": f"scifact-{args.split}" + (f"-slice{args.slice}" if args.slice else ""),
+            "slice": slice_info,
+            "verifier": bench.verifier_fingerprint(settings),
+            "stance_mode": getattr(getattr(settings, "stance", None), "mode", "rules"),
+            "official": official,
+            "retrieval": {"recall@3": m.mean(recall3), "ndcg@10": m.mean(ndcg10)},
+            "wall_s": {"ingest": ingest_s, "verify": verify_s, "total": time.perf_counter() - t_start},
+            "extra": {
+                "abstract label-only F1": official["abstract_label_only"]["f1"],
+                "abstract label+rationale F1": official["abstract_label_rationale"]["f1"],
+                "sentence selection+label F1": official["sentence_selection_label"]["f1"],
+                "retrieval recall@3": m.mean(recall3),
+                "retrieval nDCG@10": m.mean(ndcg10),
+            },
+        }
+    )
     write_report(args.report, rows, summary, bench.load_baseline(args.baseline), title="SciFact")
-    print(f"{summary['dataset']}: {len(rows)} claims, "
-          f"abstract label-only F1 {official['abstract_label_only']['f1']:.3f}"
-          f" (VeriSci 0.510), sentence F1 {official['sentence_selection_label']['f1']:.3f} (0.426), "
-          f"recall@3 {m.mean(recall3) or 0:.3f}, nDCG@10 {m.mean(ndcg10) or 0:.3f} (BM25 0.665, MiniLM 0.645), "
-          f"3-way accuracy {summary['accuracy']:.3f}, macro-F1 {summary['macro_f1']:.3f}, "
-          f"quote validity {summary['quote_validity']:.3f}, p50 {summary['latency_ms']['p50'] or 0:.0f} ms, "
-          f"p95 {summary['latency_ms']['p95'] or 0:.0f} ms; "
-          f"ingest {ingest_s:.0f}s, verify {verify_s:.0f}s; report {args.report / 'report.html'}")
+    print(
+        f"{summary['dataset']}: {len(rows)} claims, "
+        f"abstract label-only F1 {official['abstract_label_only']['f1']:.3f}"
+        f" (VeriSci 0.510), sentence F1 {official['sentence_selection_label']['f1']:.3f} (0.426), "
+        f"recall@3 {m.mean(recall3) or 0:.3f}, nDCG@10 {m.mean(ndcg10) or 0:.3f} (BM25 0.665, MiniLM 0.645), "
+        f"3-way accuracy {summary['accuracy']:.3f}, macro-F1 {summary['macro_f1']:.3f}, "
+        f"quote validity {summary['quote_validity']:.3f}, p50 {summary['latency_ms']['p50'] or 0:.0f} ms, "
+        f"p95 {summary['latency_ms']['p95'] or 0:.0f} ms; "
+        f"ingest {ingest_s:.0f}s, verify {verify_s:.0f}s; report {args.report / 'report.html'}"
+    )
     return summary
 
 

@@ -29,9 +29,21 @@ from evals.scifact import (
 # ------------------------------------------------------------------------------------------ a tiny SciFact
 def fake_scifact(tmp_path: Path, n_docs: int = 60, n_claims: int = 30) -> tuple[Path, list[dict]]:
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(
-        json.dumps({"doc_id": 1000 + i, "title": f"T{i}", "abstract": [f"Sentence one of {i}.", "Two."],
-                    "structured": False}) + "\n" for i in range(n_docs)), encoding="utf-8")
+    corpus.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "doc_id": 1000 + i,
+                    "title": f"T{i}",
+                    "abstract": [f"Sentence one of {i}.", "Two."],
+                    "structured": False,
+                }
+            )
+            + "\n"
+            for i in range(n_docs)
+        ),
+        encoding="utf-8",
+    )
     claims = []
     for i in range(n_claims):
         cited = [1000 + (7 * i) % n_docs]
@@ -105,12 +117,12 @@ def test_fingerprint_follows_stance_settings_and_weights(tmp_path: Path) -> None
     local = tmp_path / "local-model"
     local.mkdir()
     (local / "model.safetensors").write_bytes(b"y" * 3)  # a local model folder: its own weights count
-    assert (bench.verifier_fingerprint(SimpleNamespace(stance=FakeStance(model=str(local))), weights, source=False)
-            != bench.verifier_fingerprint(SimpleNamespace(stance=FakeStance()), weights, source=False))
+    assert bench.verifier_fingerprint(
+        SimpleNamespace(stance=FakeStance(model=str(local))), weights, source=False
+    ) != bench.verifier_fingerprint(SimpleNamespace(stance=FakeStance()), weights, source=False)
 
 
-def test_fingerprint_honours_the_environment_and_ignores_paths(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fingerprint_honours_the_environment_and_ignores_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     weights = tmp_path / "none.safetensors"
     fp = bench.verifier_fingerprint(Settings(data_dir=tmp_path / "a"), weights, source=False)
     assert fp == bench.verifier_fingerprint(Settings(data_dir=tmp_path / "b"), weights, source=False)
@@ -140,9 +152,13 @@ SLICE = {"claims": 100, "others": 400, "seed": 0, "claim_ids": "abc", "corpus": 
 
 
 def scifact_summary(label_f1: float, sentence_f1: float, invalid: int = 0, errors: int = 0) -> dict:
-    return {"slice": SLICE, "official": {"abstract_label_only": {"f1": label_f1},
-                                         "sentence_selection_label": {"f1": sentence_f1}},
-            "invalid_citations": invalid, "errors": errors, "macro_f1": 0.3}
+    return {
+        "slice": SLICE,
+        "official": {"abstract_label_only": {"f1": label_f1}, "sentence_selection_label": {"f1": sentence_f1}},
+        "invalid_citations": invalid,
+        "errors": errors,
+        "macro_f1": 0.3,
+    }
 
 
 def test_report_gate_keeps_its_macro_f1_default() -> None:
@@ -188,27 +204,39 @@ def test_climate_fever_gate_on_accuracy_and_macro_f1() -> None:
 def test_finish_writes_the_baseline_then_gates_against_it(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     path, out = tmp_path / "baselines" / "x.json", tmp_path / "s" / "summary.json"
     summary = {**scifact_summary(0.30, 0.20), "reliability": [1], "baseline_deltas": {}}
-    assert bench.finish(summary, path, None, SCIFACT_GATED, gate_on=True, write_baseline=False,
-                        summary_out=None) == 1  # no baseline yet
-    assert bench.finish(summary, path, None, SCIFACT_GATED, gate_on=True, write_baseline=True,
-                        summary_out=out) == 0
+    assert (
+        bench.finish(summary, path, None, SCIFACT_GATED, gate_on=True, write_baseline=False, summary_out=None) == 1
+    )  # no baseline yet
+    assert bench.finish(summary, path, None, SCIFACT_GATED, gate_on=True, write_baseline=True, summary_out=out) == 0
     written = json.loads(path.read_text())
     assert "reliability" not in written and written["official"]["abstract_label_only"]["f1"] == 0.30
     assert json.loads(out.read_text())["slice"] == SLICE
     worse = scifact_summary(0.20, 0.20)
-    assert bench.finish(worse, path, bench.load_baseline(path), SCIFACT_GATED, gate_on=True,
-                        write_baseline=False, summary_out=None) == 1
+    assert (
+        bench.finish(
+            worse, path, bench.load_baseline(path), SCIFACT_GATED, gate_on=True, write_baseline=False, summary_out=None
+        )
+        == 1
+    )
     assert "gate failed: abstract label-only F1 0.200" in capsys.readouterr().err
-    assert bench.finish(worse, path, bench.load_baseline(path), SCIFACT_GATED, gate_on=False,
-                        write_baseline=False, summary_out=None) == 0  # without --gate: report only
+    assert (
+        bench.finish(
+            worse, path, bench.load_baseline(path), SCIFACT_GATED, gate_on=False, write_baseline=False, summary_out=None
+        )
+        == 0
+    )  # without --gate: report only
 
 
 def test_committed_baselines_are_gateable() -> None:
     """Every baseline the Makefile's gate reads exists and holds the metrics its gate needs."""
     from evals.climate_fever import GATED as CF_GATED
 
-    need = {"seed.json": ("macro_f1",), "heldout2.json": ("macro_f1",),
-            "scifact-slice100.json": SCIFACT_GATED, "climate-fever-slice300.json": CF_GATED}
+    need = {
+        "seed.json": ("macro_f1",),
+        "heldout2.json": ("macro_f1",),
+        "scifact-slice100.json": SCIFACT_GATED,
+        "climate-fever-slice300.json": CF_GATED,
+    }
     for name, metrics in need.items():
         base = json.loads((bench.BASELINES / name).read_text())
         for key in metrics:
