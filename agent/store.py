@@ -89,6 +89,18 @@ class Embedder:
         return int(self.model.get_embedding_dimension())
 
 
+def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
+    """What the store keeps with a chunk: its place in the document and the document version it belongs to."""
+    return {
+        "doc_id": chunk.doc_id,
+        "ordinal": chunk.ordinal,
+        "start": chunk.start,
+        "end": chunk.end,
+        "sentences": json.dumps(chunk.sentences),
+        "content_hash": content_hash,
+    }
+
+
 def embed_text(chunk: Chunk, meta: DocumentMeta) -> str:
     """What the model sees for a chunk: the title gives every chunk its document's subject."""
     return f"{meta.title}\n{chunk.text}" if meta.title else chunk.text
@@ -250,17 +262,7 @@ class VectorStore:
                 ids=[c.chunk_id for c in part],
                 embeddings=vectors[i : i + len(part)],
                 documents=[c.text for c in part],
-                metadatas=[
-                    {
-                        "doc_id": c.doc_id,
-                        "ordinal": c.ordinal,
-                        "start": c.start,
-                        "end": c.end,
-                        "sentences": json.dumps(c.sentences),
-                        "content_hash": versions.get(c.doc_id, ""),
-                    }
-                    for c in part
-                ],
+                metadatas=[chunk_metadata(c, versions.get(c.doc_id, "")) for c in part],
             )
         by_doc: dict[str, list[int]] = {}
         for idx, c in enumerate(chunks):

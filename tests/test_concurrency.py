@@ -16,6 +16,7 @@ from agent.corpus import chunk_document, content_hash, load_paths
 from agent.index import SentenceIndex
 from agent.ingest import ingest, lock_path
 from agent.schemas import Document
+from agent.store import chunk_metadata
 
 from .conftest import SEEDS, make_services
 
@@ -80,17 +81,7 @@ def _half_written(services: Services, doc: Document, upto: int) -> None:
         ids=[c.chunk_id for c in part],
         embeddings=vecs,
         documents=[c.text for c in part],
-        metadatas=[
-            {
-                "doc_id": c.doc_id,
-                "ordinal": c.ordinal,
-                "start": c.start,
-                "end": c.end,
-                "sentences": "[" + ",".join(f"[{s},{e}]" for s, e in c.sentences) + "]",
-                "content_hash": doc.meta.content_hash,
-            }
-            for c in part
-        ],
+        metadatas=[chunk_metadata(c, doc.meta.content_hash) for c in part],
     )
 
 
