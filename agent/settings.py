@@ -66,7 +66,7 @@ class RetrievalSettings(BaseModel):
 
 
 class StanceSettings(BaseModel):
-    """The offline judgement: the shipped stance model plus the structured checks (`agent/nodes/voters.py`)."""
+    """The offline judgement: the shipped stance model plus the structured checks (`agent/pipeline/nodes/voters.py`)."""
 
     mode: Literal["combined", "model", "rules"] = Field(
         "combined", description="combined: model + structured checks; model: the model alone; rules: the old rules"

@@ -20,11 +20,11 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from agent.context import Services  # noqa: E402
-from agent.corpus import LoadError, chunk_document, load_paths  # noqa: E402
-from agent.ingest import ingest  # noqa: E402
+from agent.app.ingest import ingest  # noqa: E402
+from agent.data.corpus import LoadError, chunk_document, load_paths  # noqa: E402
+from agent.data.store import embed_text  # noqa: E402
+from agent.pipeline.services import Services  # noqa: E402
 from agent.settings import Settings  # noqa: E402
-from agent.store import embed_text  # noqa: E402
 
 
 def embedded_texts(path: Path, settings: Settings, limit: int | None) -> list[str]:

@@ -22,10 +22,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from agent.context import Services  # noqa: E402
-from agent.ingest import ingest  # noqa: E402
+from agent.app.ingest import ingest  # noqa: E402
+from agent.app.verify import verify_claim  # noqa: E402
+from agent.pipeline.services import Services  # noqa: E402
 from agent.settings import PROJECT_ROOT, Settings  # noqa: E402
-from agent.verify import verify_claim  # noqa: E402
 
 GOLD = PROJECT_ROOT / "evals" / "gold" / "seed_claims.jsonl"
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from agent.context import Services
+from agent.pipeline.services import Services
 from agent.schemas import LABELS
 from agent.settings import PROJECT_ROOT, Settings, offline_environment
 from evals import benchmarks as bench
@@ -72,8 +72,8 @@ def run_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path
 
 
 def verify_one(row: dict[str, Any], base: Settings, embedder: Any, corpus_dir: Path) -> dict[str, Any]:
-    from agent.ingest import ingest
-    from agent.verify import verify_claim
+    from agent.app.ingest import ingest
+    from agent.app.verify import verify_claim
 
     settings = base.model_copy(update={"store": base.store.model_copy(update={"collection": f"cf{row['claim_id']}"})})
     services = Services.from_settings(settings)
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     offline_environment()
-    from agent.store import Embedder
+    from agent.data.store import Embedder
 
     base = Settings(data_dir=args.data_dir)
     data = base.benchmarks_dir / "climate-fever" / "climate-fever.jsonl"

@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from agent.answers import DatePoint, Value, answer_question, dates_compatible
-from agent.nodes.extract import entity_key, extract_entities
+from agent.app.answers import DatePoint, Value, answer_question, dates_compatible
+from agent.pipeline.nodes.extract import entity_key, extract_entities
 from agent.settings import PROJECT_ROOT
 
 GOLD = PROJECT_ROOT / "evals" / "gold" / "seed_questions_by_source.jsonl"
@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, default=GOLD)
     args = parser.parse_args()
 
-    from agent.context import Services
+    from agent.pipeline.services import Services
     from agent.settings import Settings, offline_environment
 
     offline_environment()

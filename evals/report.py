@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.report import TEMPLATES
+from agent.app.report import TEMPLATES
 
 GATE_TOLERANCE = 0.02
 TRACKED = (

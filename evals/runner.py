@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from agent.context import Services
+from agent.app.verify import verify_claim
+from agent.pipeline.services import Services
 from agent.schemas import LABELS, Citation, ClaimRecord
-from agent.verify import verify_claim
 from evals import metrics as m
 from evals.dataset import Case, Dataset, LabelMatch, QuoteValidity, SourceAttribution
 
@@ -49,7 +49,7 @@ def progress_bar(description: str, total: int, enabled: bool = True) -> Iterator
 
 def ranked_docs(services: Services, text: str, k: int = 10) -> list[str]:
     """Documents in retrieval order (the graph's own retriever, one sentence per document)."""
-    from agent.nodes.retrieve import retrieve
+    from agent.pipeline.nodes.retrieve import retrieve
 
     cfg = services.settings.retrieval.model_copy(
         update={"max_docs": max(k, services.settings.retrieval.max_docs), "per_doc": 1}
@@ -128,7 +128,7 @@ def run_claims(
 
 def answer(services: Services, question: str) -> tuple[str, list[Citation]]:
     """What chat and `crosscheck ask` answer: the grouped, source-by-source answer and its quotes."""
-    from agent.answers import answer_question
+    from agent.app.answers import answer_question
 
     out = answer_question(services, question)
     return out.text, out.citations

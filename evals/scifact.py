@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.context import Services
+from agent.pipeline.services import Services
 from agent.schemas import ClaimRecord
 from agent.settings import Settings, offline_environment
 from evals import benchmarks as bench
@@ -142,7 +142,7 @@ def score_official(gold: list[dict[str, Any]], preds: dict[int, dict[str, dict[s
 
 def ensure_ingested(services: Services, corpus: Path, only: set[str] | None = None) -> float:
     """Ingest the corpus (unchanged abstracts are skipped); with `only`, first drop stored abstracts outside it."""
-    from agent.ingest import ingest
+    from agent.app.ingest import ingest
 
     t0 = time.perf_counter()
     if only is not None:
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     offline_environment()
-    from agent.verify import verify_claim
+    from agent.app.verify import verify_claim
 
     settings = Settings(data_dir=args.data_dir)
     root = settings.benchmarks_dir / "scifact"

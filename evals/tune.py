@@ -8,7 +8,7 @@ A grid over the P(supports) / P(refutes) / on-topic thresholds is scored by macr
 stance model's probabilities are cached, so each setting costs only the rules). With `--write`, the
 best setting goes to `configs/default.toml`'s [stance] section by hand (printed), and the confidence
 table — how often each label was right on dev, by how many sources agreed — to
-`agent/nodes/confidence.json`.
+`agent/pipeline/nodes/confidence.json`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import itertools
 import json
 from pathlib import Path
 
-from agent.context import Services
+from agent.pipeline.services import Services
 from agent.settings import PROJECT_ROOT, Settings, offline_environment
 from evals import metrics as m
 from evals.dataset import Dataset
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings(data_dir=args.data_dir)
     services = Services.from_settings(settings)
     if services.store.count() == 0:
-        from agent.ingest import ingest
+        from agent.app.ingest import ingest
 
         ingest([settings.seeds_dir], settings, services.store, services.embedder)
     cases = [c for p in DEV for c in Dataset.from_jsonl(p).claims()]

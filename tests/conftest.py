@@ -19,9 +19,9 @@ import pydantic_ai.models  # noqa: E402
 
 pydantic_ai.models.ALLOW_MODEL_REQUESTS = False
 
-from agent.context import Services  # noqa: E402
+from agent.data.store import Embedder  # noqa: E402
+from agent.pipeline.services import Services  # noqa: E402
 from agent.settings import PROJECT_ROOT, Settings  # noqa: E402
-from agent.store import Embedder  # noqa: E402
 
 SEEDS = PROJECT_ROOT / "seeds"
 
@@ -130,7 +130,7 @@ def seeds_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def seeded_services(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Services:
     """One real embedded store with seeds/ ingested, shared by read-only tests."""
-    from agent.ingest import ingest
+    from agent.app.ingest import ingest
 
     services = make_services(tmp_path_factory.mktemp("seeded") / "data", embedder)
     report = ingest([SEEDS], services.settings, services.store, services.embedder)

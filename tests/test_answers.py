@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from agent.answers import (
+from agent.app.answers import (
     GroupedAnswer,
     Value,
     answer_question,
@@ -23,7 +23,7 @@ from agent.answers import (
     same_answer,
     when_values,
 )
-from agent.chat import Session, handle
+from agent.cli.chat import Session, handle
 
 D000, D001, D002, D003, D004 = (
     "000_4ef8fc55e1dac0fd",
@@ -94,6 +94,8 @@ def test_yes_no_questions_imply_a_claim() -> None:
         ("When did the campaign happen?", False),
         ("Which outlet broke the story?", False),
         ("Did they deny it?", True),
+        ("When did Anthropic send its letter?", False),  # "its" has its name in the question
+        ("Who did they write to?", True),
         ("and the February one?", True),
         ("What about Bloomberg?", True),
         ("how many?", True),

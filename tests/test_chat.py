@@ -12,7 +12,7 @@ from typing import Any
 import pexpect
 import pytest
 
-from agent.chat import Session, classify, handle
+from agent.cli.chat import Session, classify, handle
 from agent.settings import PROJECT_ROOT
 
 
@@ -92,6 +92,32 @@ def test_repl_in_a_real_terminal(seeded_services: Any, tmp_path: Path) -> None:
         child.sendline("/why")
         child.expect("Evidence behind")
         child.expect(r"“")  # quotes of the evidence
+        child.expect("crosscheck>")
+        # a grouped answer: the sources differ on who broke the story, each named with its answer
+        child.sendline("Which outlet broke the story?")
+        child.expect("The sources differ")
+        child.expect("crosscheck>")
+
+        # a follow-up that refers back says how it was read; a new question does not
+        def bottom_border(question: str) -> str:
+            """The answer panel's last line, where a follow-up says how it was read."""
+            child.sendline(question)
+            child.expect(r"╰[^\r\n]*")
+            line = child.after
+            child.expect("crosscheck>")
+            return line
+
+        assert "read with the previous turn" not in bottom_border("How many exchanges did the campaign generate?")
+        assert "read with the previous turn" in bottom_border("and the February one?")
+        assert "read with the previous turn" not in bottom_border("When did Anthropic send its letter?")
+        child.sendline("/without 002_2a0152b85f9d3ae4")
+        child.expect("without 002_2a0152b85f9d3ae4:")
+        child.expect(r"╰[^\r\n]*")
+        assert "002_2a0152b85f9d3ae4" not in child.before  # the question again, that source left out
+        child.expect("crosscheck>")
+        child.sendline("/conflicts")
+        child.expect("points where they differ")
+        child.expect("differs")
         child.expect("crosscheck>")
         child.sendline("/quit")
         child.expect(pexpect.EOF)

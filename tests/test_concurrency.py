@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock
 
-from agent.context import Services
-from agent.corpus import chunk_document, content_hash, load_paths
-from agent.index import SentenceIndex
-from agent.ingest import ingest, lock_path
+from agent.app.ingest import ingest, lock_path
+from agent.data.corpus import chunk_document, content_hash, load_paths
+from agent.data.index import SentenceIndex
+from agent.data.store import chunk_metadata
+from agent.pipeline.services import Services
 from agent.schemas import Document
-from agent.store import chunk_metadata
 
 from .conftest import SEEDS, make_services
 

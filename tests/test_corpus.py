@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agent.corpus import (
+from agent.data.corpus import (
     LoadError,
     chunk_document,
     find_date,

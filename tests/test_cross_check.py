@@ -6,12 +6,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from agent.corpus import chunk_document, load_paths
-from agent.nodes.cross_check import cross_check, idf_table
-from agent.nodes.decompose import split_claim
-from agent.nodes.verdict import aggregate, combine
+from agent.data.corpus import chunk_document, load_paths
+from agent.data.store import sentences_of
+from agent.pipeline.nodes.cross_check import cross_check, idf_table
+from agent.pipeline.nodes.decompose import split_claim
+from agent.pipeline.nodes.verdict import aggregate, combine
 from agent.schemas import Citation, Document, Evidence, Sentence, SourceStance
-from agent.store import sentences_of
 
 from .conftest import SEEDS
 
@@ -145,8 +145,8 @@ def test_parts_differences_and_rates_of_a_figure_are_not_the_figure() -> None:
 
 
 def test_claim_initial_capitals_and_acronyms_name_the_same_people() -> None:
-    from agent.nodes.cross_check import _mentions, _trim_leading_words
-    from agent.nodes.extract import extract_features
+    from agent.pipeline.nodes.cross_check import _mentions, _trim_leading_words
+    from agent.pipeline.nodes.extract import extract_features
 
     source = "Nothing changes for legitimate Claude API or Claude Code users, the WSJ reported."
     claim = extract_features("Legitimate Claude Code users are not directly affected.")
@@ -208,7 +208,7 @@ def test_who_holds_a_title() -> None:
 
 
 def test_figures_without_the_claims_action_do_not_support() -> None:
-    from agent.nodes.cross_check import main_verb
+    from agent.pipeline.nodes.cross_check import main_verb
 
     assert main_verb("Volta recalled about 12,000 scooters.") == "recall"
     assert main_verb("Regulators say about 12,000 scooters were recalled.") == "recall"
@@ -225,7 +225,7 @@ def test_how_someone_responded_decides_a_response_claim() -> None:
 
 
 def test_response_cues_belong_to_the_actor() -> None:
-    from agent.nodes.cross_check import _responses_by
+    from agent.pipeline.nodes.cross_check import _responses_by
 
     assert _responses_by("Volta denies the findings.", "Volta") == {"deny"}
     assert _responses_by("The case is harder to dismiss as a rumour, analysts say of Volta.", "Volta") == set()
@@ -265,7 +265,7 @@ def test_a_plan_is_not_a_done_deed() -> None:
 
 
 def test_the_negated_word_must_be_the_claims_when_little_is_shared() -> None:
-    from agent.nodes.cross_check import _negated_near
+    from agent.pipeline.nodes.cross_check import _negated_near
 
     text = "The regulator's report does not connect the two stories about Volta."
     assert _negated_near(text, {"news"})  # "stories" is in the negation's scope ...

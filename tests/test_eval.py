@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from agent.cli import app
-from agent.context import Services
+from agent.pipeline.services import Services
 from agent.schemas import Citation, ClaimRecord
 from agent.settings import PROJECT_ROOT
 from evals import metrics as m

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from agent.nodes.extract import extract_dates, extract_durations, extract_entities, extract_features, extract_quantities
+from agent.pipeline.nodes.extract import (
+    extract_dates,
+    extract_durations,
+    extract_entities,
+    extract_features,
+    extract_quantities,
+)
 
 
 def test_quantities_with_scale_words_and_approximations() -> None:
@@ -59,7 +65,7 @@ def test_entities() -> None:
 
 
 def test_figures_written_in_words() -> None:
-    from agent.nodes.extract import extract_quantities
+    from agent.pipeline.nodes.extract import extract_quantities
 
     q = extract_quantities("Roughly twenty-five thousand fake accounts made two million requests.")
     assert [(x.value, x.approx) for x in q] == [(25000, True), (2e6, False)]
@@ -69,7 +75,7 @@ def test_figures_written_in_words() -> None:
 
 
 def test_a_gap_is_not_a_duration() -> None:
-    from agent.nodes.extract import extract_durations
+    from agent.pipeline.nodes.extract import extract_durations
 
     assert extract_durations("They shut the accounts within a day of detecting them.") == []
     assert extract_durations("The story broke two weeks after the letter.") == []
@@ -77,14 +83,14 @@ def test_a_gap_is_not_a_duration() -> None:
 
 
 def test_a_month_used_as_a_modifier_is_a_date() -> None:
-    from agent.nodes.extract import extract_dates
+    from agent.pipeline.nodes.extract import extract_dates
 
     assert [d.month for d in extract_dates("Volta's March recall named two models.")] == [3]
     assert extract_dates("Prices may rise.") == []
 
 
 def test_a_model_is_named_with_its_version() -> None:
-    from agent.nodes.extract import extract_entities
+    from agent.pipeline.nodes.extract import extract_entities
 
     assert "Qwen 3.5" in extract_entities("The distilled model was Qwen 3.5.")
     assert extract_entities("Claude handled 28.8 million queries.") == ["Claude"]

@@ -8,10 +8,10 @@ import re
 import pytest
 from typer.testing import CliRunner
 
+from agent.app.verify import verify_claim
 from agent.cli import app
-from agent.context import Services
+from agent.pipeline.services import Services
 from agent.schemas import ClaimRecord
-from agent.verify import verify_claim
 
 from .conftest import SEEDS
 

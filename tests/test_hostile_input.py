@@ -12,14 +12,14 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agent import cli
-from agent.batch import load_items
-from agent.chat import Session, handle
+from agent.app.verify import verify_claim
 from agent.cli import app
-from agent.corpus import chunk_document, load_paths, parse_text_document
-from agent.render import verdict_panel
+from agent.cli.batch import load_items
+from agent.cli.chat import Session, handle
+from agent.cli.render import verdict_panel
+from agent.data.corpus import chunk_document, load_paths, parse_text_document
 from agent.schemas import Document
 from agent.text import normalise_claim
-from agent.verify import verify_claim
 
 from .conftest import make_services
 

@@ -34,7 +34,7 @@ def import_graph(root: Path = AGENT) -> dict[str, set[str]]:
                     anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join([*anchor, base] if base else anchor)
                 targets.add(base)
-                # `from agent.nodes import verdict` imports the submodule agent.nodes.verdict
+                # `from agent.pipeline.nodes import verdict` imports the submodule agent.pipeline.nodes.verdict
                 targets |= {f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in files}
         resolved = set()
         for t in targets:
@@ -82,18 +82,12 @@ def cycles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
     return found
 
 
-# Cycles in agent/ today (issue 14: breaking them is the layout refactor). The test fails when one grows or a new
-# one appears; shrink this list as they are broken.
-#   cli -> batch, chat, evaluation (commands registered on the app); each imports cli back (console, options)
-#   context -> llm (Services.llm_stage) and llm -> context (Services)
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset({"agent.cli", "agent.batch", "agent.chat", "agent.evaluation"}),
-    frozenset({"agent.context", "agent.llm"}),
-}
+# Cycles in agent/: none since the layout refactor (issue 14). The test fails when one appears.
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
-# agent/ modules that import evals/ today (issue 14: the product should never import the eval suite):
-#   agent/evaluation.py, the `crosscheck eval` front end, runs the harness in evals/.
-KNOWN_EVALS_IMPORTS: dict[str, set[str]] = {"agent.evaluation": {"evals.dataset", "evals.report", "evals.runner"}}
+# agent/ modules that import evals/: none. `crosscheck eval` lives in evals/cli.py and registers itself through
+# the `crosscheck.commands` entry point group (pyproject.toml).
+KNOWN_EVALS_IMPORTS: dict[str, set[str]] = {}
 
 
 def test_no_new_import_cycles_in_agent() -> None:
@@ -126,3 +120,27 @@ def test_the_graph_sees_relative_and_deferred_imports(tmp_path: Path) -> None:
         me.PROJECT_ROOT = old
     assert graph["agent.a"] >= {"agent.sub.b"} and graph["agent.sub.b"] >= {"agent.a", "agent.c"}
     assert cycles(graph) == {frozenset({"agent.a", "agent.sub.b", "agent.c"})}
+
+
+# The layers, top to bottom; a module may import its own layer and the ones below, never one above.
+LAYERS = {"agent.cli": 4, "agent.app": 3, "agent.pipeline": 2, "agent.data": 1, "agent.stance": 1}
+
+
+def layer(module: str) -> int:
+    """0 for the foundation every layer uses (agent.schemas, agent.settings, agent.text)."""
+    return next((rank for pkg, rank in LAYERS.items() if module == pkg or module.startswith(pkg + ".")), 0)
+
+
+def upward_imports(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    return {(m, t) for m, ts in graph.items() for t in ts if t in graph and layer(t) > layer(m)}
+
+
+def test_imports_point_down_the_layers() -> None:
+    """cli -> app -> pipeline -> data/stance -> foundation: nothing imports a layer above its own."""
+    assert upward_imports(import_graph()) == set()
+
+
+def test_an_upward_import_is_caught() -> None:
+    graph = {"agent.data.store": {"agent.pipeline.graph"}, "agent.pipeline.graph": set(), "agent.cli": {"agent.app"}}
+    graph["agent.app"] = set()
+    assert upward_imports(graph) == {("agent.data.store", "agent.pipeline.graph")}

@@ -18,9 +18,9 @@ from pydantic_ai.exceptions import ModelConnectionError, ModelHTTPError, ModelRe
 from pydantic_ai.messages import ModelMessage, ModelResponse, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from agent.context import Services
-from agent.llm import LLMRunner, attach_llm
-from agent.nodes.verdict import aggregate
+from agent.pipeline.llm import LLMRunner, attach_llm
+from agent.pipeline.nodes.verdict import aggregate
+from agent.pipeline.services import Services
 from agent.settings import LLMSettings, Settings
 
 from .test_llm import make_check, offline_stances
@@ -57,7 +57,7 @@ def services_with(seeded: Services, llm: dict[str, Any]) -> Services:
 
 
 def run_claims(services: Services, workers: int) -> tuple[list[Any], float]:
-    from agent.verify import verify_claim
+    from agent.app.verify import verify_claim
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -76,7 +76,7 @@ def test_refused_endpoint_costs_one_retry_budget_per_run(
     monkeypatch.setattr(pydantic_ai.models, "ALLOW_MODEL_REQUESTS", True)  # a real request, to 127.0.0.1 only
     services = services_with(seeded_services, {"provider": "openai-compatible", "base_url": refused_url()})
     attach_llm(services, **RETRY)
-    with caplog.at_level(logging.INFO, logger="agent.llm"):
+    with caplog.at_level(logging.INFO, logger="agent.pipeline.llm"):
         records, dead_s = run_claims(services, workers)
     print(f"\n{len(CLAIMS)} claims, {workers} workers: offline {offline_s:.2f} s, dead endpoint {dead_s:.2f} s")
 

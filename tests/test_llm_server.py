@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.context import Services
-from agent.llm import attach_llm
+from agent.pipeline.llm import attach_llm
+from agent.pipeline.services import Services
 from agent.schemas import LABELS, ClaimRecord, LLMUsage
 from agent.settings import Settings
 
@@ -99,7 +99,7 @@ def test_full_graph_against_llama_cpp(
 ) -> None:
     import pydantic_ai.models
 
-    from agent.verify import verify_claim
+    from agent.app.verify import verify_claim
 
     monkeypatch.setattr(pydantic_ai.models, "ALLOW_MODEL_REQUESTS", True)  # a local server, no network
 

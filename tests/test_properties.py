@@ -8,9 +8,9 @@ import calendar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.corpus import chunk_document, parse_html_document, parse_text_document, split_sentences
-from agent.nodes.extract import extract_dates, extract_durations, extract_quantities
-from agent.store import sentences_of
+from agent.data.corpus import chunk_document, parse_html_document, parse_text_document, split_sentences
+from agent.data.store import sentences_of
+from agent.pipeline.nodes.extract import extract_dates, extract_durations, extract_quantities
 
 FAST = settings(max_examples=100, deadline=None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.nodes.reasoning import parse_period, parse_relation, period_finding, relation_finding
+from agent.pipeline.nodes.reasoning import parse_period, parse_relation, period_finding, relation_finding
 from agent.schemas import Sentence
 
 STORY = [

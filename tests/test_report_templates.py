@@ -1,4 +1,4 @@
-"""Both HTML reports (batch: agent/report.py, eval: evals/report.py) render from agent/templates/ with autoescaping:
+"""Both HTML reports (batch: agent/app/report.py, eval: evals/report.py) render from agent/templates/ with autoescaping:
 hostile text in a claim, quote, reason or title comes out as text, and the page keeps its content."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent import report
+from agent.app import report
 from evals import metrics as m
 from evals.report import html_report
 

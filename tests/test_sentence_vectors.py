@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.ingest import ingest
-from agent.store import Embedder
-from agent.verify import verify_claim
+from agent.app.ingest import ingest
+from agent.app.verify import verify_claim
+from agent.data.store import Embedder
 
 from .conftest import make_services
 

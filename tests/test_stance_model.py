@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agent.context import Services
-from agent.graph import stance_units
-from agent.nodes.retrieve import retrieve, windows_of
+from agent.pipeline.graph import stance_units
+from agent.pipeline.nodes.retrieve import retrieve, windows_of
+from agent.pipeline.services import Services
 from agent.stance.model import NEUTRAL, REFUTES, SUPPORTS, WEIGHTS_DIR, StanceModel
 
 EVIDENCE = "The Harbour Bridge opened to traffic in 1932 after six years of construction."

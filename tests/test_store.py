@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.context import Services
-from agent.ingest import ingest
-from agent.store import Embedder, StoreError
+from agent.app.ingest import ingest
+from agent.data.store import Embedder, StoreError
+from agent.pipeline.services import Services
 
 from .conftest import SEEDS, make_services
 
@@ -196,7 +196,7 @@ def test_shared_store_with_token_tenant_and_database(
     """The right token ingests and verifies in a named database; nothing of it lands in the default one."""
     import chromadb
 
-    from agent.verify import verify_claim
+    from agent.app.verify import verify_claim
 
     admin = chromadb.AdminClient(
         chromadb.Settings(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.nodes.voters import Thresholds, Vote, decide, model_vote
+from agent.pipeline.nodes.voters import Thresholds, Vote, decide, model_vote
 from agent.schemas import Evidence, Sentence
 
 T = Thresholds(supports=0.5, refutes=0.5, on_topic=0.5)
@@ -62,7 +62,7 @@ def test_a_source_that_never_names_the_claims_names_needs_a_confident_model() ->
 def test_cross_check_asks_for_the_claims_names_in_the_source() -> None:
     """The model's support of a sentence about someone else is held back: the document never names
     the claim's company, in its text or in its title."""
-    from agent.nodes.cross_check import cross_check
+    from agent.pipeline.nodes.cross_check import cross_check
 
     claim = "Microsoft helped Anthropic detect the campaign."
     text = "Anthropic detected the campaign with help from a partner."

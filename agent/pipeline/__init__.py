@@ -1,0 +1,1 @@
+"""The verification graph (retrieve -> extract -> cross-check -> verdict), its state and its nodes."""

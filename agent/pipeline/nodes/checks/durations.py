@@ -1,0 +1,24 @@
+"""Durations, also from date ranges (April 22 to June 5 = 44 days)."""
+
+from __future__ import annotations
+
+from agent.pipeline.nodes.checks.base import NO_RESULT, CheckContext, CheckResult, Refutation, _durations_of
+
+
+def check(ctx: CheckContext) -> CheckResult:
+    sd = _durations_of(ctx.sent)
+    if not sd or ctx.other_subject or not ctx.focus:
+        return NO_RESULT
+    slots = 0
+    matched: list[str] = []
+    conflicts: dict[str, str] = {}
+    refutes: list[Refutation] = []
+    for i, du in enumerate(_durations_of(ctx.claim)):
+        tol = 0.2 if (du[1] or any(a for _, a, _ in sd)) else 0.1
+        if any(abs(du[0] - d) <= tol * max(du[0], d) or abs(du[0] - d) <= 3 for d, _, _ in sd):
+            slots += 1
+            matched.append(f"t{i}")
+        else:
+            conflicts[f"t{i}"] = f"claim says {du[2]}; source says {sd[0][2]}"
+            refutes.append(Refutation(0.8, conflicts[f"t{i}"], "duration"))
+    return CheckResult(slots, tuple(matched), tuple(conflicts.items()), tuple(refutes))

@@ -1,0 +1,50 @@
+"""Figures, compared by unit: the claim's 50,000 accounts against the source's 25,000 accounts."""
+
+from __future__ import annotations
+
+from agent.pipeline.nodes.checks.base import CheckContext, CheckResult, Refutation
+from agent.pipeline.nodes.extract import Quantity
+
+GENERIC_UNIT = {"ai", "model", "firm", "total", "more", "new", "than", "additional"}
+
+
+def _q_compatible(c: Quantity, s: Quantity) -> bool | None:
+    """True: same amount; False: a different amount; None: cannot tell (bounds)."""
+    tol = 0.035 if (c.approx or s.approx or c.bound or s.bound) else 0.005
+    if abs(c.value - s.value) <= tol * max(c.value, s.value):
+        if c.bound and s.bound and c.bound != s.bound:
+            return False  # "more than 25,000" vs "almost 25,000"
+        if c.bound == "more" and not s.bound and not c.approx:
+            return None  # "more than 25,000" vs "about 25,000": cannot tell
+        return True
+    return c.bound == "more" and s.value > c.value or c.bound == "less" and s.value < c.value
+
+
+def _units_match(c: Quantity, s: Quantity) -> bool:
+    cu = set(c.unit[:2]) - GENERIC_UNIT
+    su = set(s.unit[:3]) - GENERIC_UNIT
+    return bool(cu & su)
+
+
+def check(ctx: CheckContext) -> CheckResult:
+    claim, sent = ctx.claim, ctx.sent
+    slots = 0
+    matched: list[str] = []
+    conflicts: dict[str, str] = {}
+    refutes: list[Refutation] = []
+    for i, qc in enumerate(claim.quantities):
+        if qc.relative:
+            continue
+        same_unit = [qs for qs in sent.quantities if _units_match(qc, qs)]
+        if not same_unit:
+            continue
+        verdicts = [(_q_compatible(qc, qs), qs) for qs in same_unit]
+        if any(v for v, _ in verdicts):
+            if not ctx.other_subject:
+                slots += 1
+                matched.append(f"q{i}")
+        elif any(v is False for v, _ in verdicts) and not ctx.other_subject and ctx.focus:
+            qs = next(q for v, q in verdicts if v is False)
+            conflicts[f"q{i}"] = f"claim says {qc.text} {' '.join(qc.unit[:1])}; source says {qs.text}"
+            refutes.append(Refutation(0.9, conflicts[f"q{i}"], "figure"))
+    return CheckResult(slots, tuple(matched), tuple(conflicts.items()), tuple(refutes))

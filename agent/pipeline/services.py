@@ -1,0 +1,100 @@
+"""Runtime dependencies injected into the graph and the commands (never module globals)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from agent.data.index import SentenceIndex, VectorCache
+from agent.data.store import Embedder, StoreError, VectorStore
+from agent.schemas import LLMUsage
+from agent.settings import Settings
+
+T = TypeVar("T")
+
+
+class UserError(RuntimeError):
+    """An error the user can fix; the CLI prints it without a traceback."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: VectorStore
+    embedder: Embedder
+    extras: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        services = cls(settings=settings, store=VectorStore(settings), embedder=Embedder(settings.embedding))
+        if settings.llm.provider != "none":
+            from agent.pipeline.llm import attach_llm
+
+            attach_llm(services)
+        return services
+
+    # ---------------------------------------------------------------- shared, lazily built
+    def index(self, refresh: bool = True) -> SentenceIndex:
+        """The sentence index over the store, rebuilt when the store changed since it was built.
+        `refresh=False` skips the store round trip when an index exists (nodes after retrieve, which
+        already checked it for this claim)."""
+        with self._lock:
+            idx = self.extras.get("index")
+            if idx is None or (refresh and idx.version != self.store.count()):
+                cache = self.extras.get("vector_cache")
+                if cache is None:
+                    cache = self.extras["vector_cache"] = VectorCache.of(self.settings.data_dir)
+                idx = SentenceIndex.build(self.store, cache)
+                self.extras["index"] = idx
+                self.extras.pop("idf", None)
+            return idx
+
+    def idf(self) -> dict[str, float]:
+        idx = self.index(refresh=False)
+        with self._lock:
+            if "idf" not in self.extras:
+                from agent.pipeline.nodes.cross_check import idf_table
+
+                self.extras["idf"] = idf_table(idx)
+            return self.extras["idf"]
+
+    def stance_model(self) -> Any:
+        """The stance cross-encoder, loaded on first use (None in `rules` mode)."""
+        cfg = self.settings.stance
+        if cfg.mode == "rules":
+            return None
+        with self._lock:
+            if "stance_model" not in self.extras:
+                from agent.stance.model import WEIGHTS_DIR, StanceModel, StanceModelMissing
+
+                path = WEIGHTS_DIR if cfg.model == "packaged" else cfg.model
+                try:
+                    self.extras["stance_model"] = StanceModel(path, cfg.max_len, cfg.batch_size, cfg.threads)
+                except StanceModelMissing as exc:
+                    raise UserError(str(exc)) from None
+            return self.extras["stance_model"]
+
+    def feature_cache(self) -> dict[str, Any]:
+        return self.extras.setdefault("features", {})
+
+    def llm_stage(self, stage: str, payload: Any, offline: Callable[[], T]) -> tuple[T, LLMUsage]:
+        """Run a stage through the configured LLM, or offline. With provider `none` this is the offline path."""
+        runner = self.extras.get("llm")
+        if runner is None or self.settings.llm.provider == "none":
+            return offline(), LLMUsage()
+        return runner.run(stage, payload, offline)
+
+    def guard(self, fn: Callable[[], T]) -> T:
+        """Run fn, turning store and user errors into a clean CLI message."""
+        import typer
+        from rich.console import Console
+        from rich.markup import escape
+
+        try:
+            return fn()
+        except (StoreError, UserError) as exc:
+            Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(2) from None

@@ -1,0 +1,83 @@
+"""The corpus map on the real seeds (real embedder, Chroma, stance model), its merge rule, and its outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.app.conflicts import ConflictMap, Point, SourceValue, conflict_map, merge
+from agent.app.verify import verify_claim
+from agent.cli import app
+from agent.pipeline.services import Services
+from agent.schemas import Citation
+
+CAMPAIGN = "Anthropic says the campaign ran from April 22 to June 5, 2026."
+BLOOMBERG = "004_eb269963b8a04d98"  # dates the campaign April–June 2025; the others April 22 – June 5, 2026
+
+
+@pytest.fixture(scope="module")
+def seed_map(seeded_services: Services) -> ConflictMap:
+    return conflict_map(seeded_services)
+
+
+def test_a_deciding_check_is_named_on_the_stance(seeded_services: Services) -> None:
+    """The stance says which check decided and whether both values were plainly parsed (the LLM merge reads it)."""
+    record = verify_claim(seeded_services, CAMPAIGN)
+    other = next(s for s in record.sources if s.doc_id == BLOOMBERG)
+    assert other.stance == "refutes"
+    assert other.check in {"date", "period"} and other.unambiguous
+
+
+def test_the_map_finds_the_campaign_year_and_quotes_exactly(seeded_services: Services, seed_map: ConflictMap) -> None:
+    index = seeded_services.index()
+    year = [p for p in seed_map.disagreements if BLOOMBERG in {v.doc_id for v in p.refuting + p.supporting}]
+    assert year, "the 2025-vs-2026 campaign period is not on the map"
+    p = year[0]
+    assert p.check in {"date", "period"} and len(p.supporting) >= 3
+    assert seed_map.statements_checked > 20
+    for q in [p.origin] + [v.quote for d in seed_map.disagreements for v in d.supporting + d.refuting if v.quote]:
+        assert index.valid_citation(q), q
+    said = {v.doc_id for v in p.supporting + p.refuting} | set(p.silent)
+    assert said == set(seed_map.sources)
+
+
+def _point(statement: str, sup: list[str], ref: list[str], check: str = "date", at: int = 0) -> Point:
+    def cite(d: str, start: int) -> Citation:
+        return Citation(doc_id=d, chunk_id=f"{d}:0", start=start, end=start + 5, quote="xxxxx")
+
+    return Point(
+        statement=statement,
+        origin=cite(sup[0], at),
+        check=check,
+        supporting=[SourceValue(doc_id=d, stance="supports", quote=cite(d, at)) for d in sup],
+        refuting=[SourceValue(doc_id=d, stance="refutes", quote=cite(d, 100 + at)) for d in ref],
+        score=len(sup) + len(ref),
+    )
+
+
+def test_merge_joins_mirror_images_and_keeps_other_points() -> None:
+    a = _point("Feb", ["a", "b", "c"], ["d"], "period", at=0)
+    mirror = _point("Jan", ["d"], ["b"], "date", at=7)  # d's own statement, refuted by b: the same difference
+    figure = _point("24K", ["a", "b"], ["d"], "figure", at=9)  # the same sources, but a figure: another point
+    kept = merge([a, mirror, figure])
+    assert [p.statement for p in kept] == ["Feb", "24K"] and kept[0].merged == 2
+
+
+def test_conflicts_command_writes_html_and_jsonl(
+    seeded_services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed_map: ConflictMap
+) -> None:
+    from agent import cli
+
+    monkeypatch.setattr(cli.State, "services", classmethod(lambda cls: seeded_services))
+    monkeypatch.setattr("agent.app.conflicts.conflict_map", lambda services, **kw: seed_map)
+    runner = CliRunner()
+    html = tmp_path / "map.html"
+    res = runner.invoke(app, ["conflicts", "-o", str(html)])
+    assert res.exit_code == 0, res.output
+    page = html.read_text(encoding="utf-8")
+    assert page.count('class="card"') == len(seed_map.disagreements) and 'class="refutes"' in page
+    res = runner.invoke(app, ["conflicts", "--format", "jsonl"])
+    assert res.exit_code == 0 and len(res.stdout.splitlines()) == len(seed_map.disagreements) + len(seed_map.agreements)
+    assert runner.invoke(app, ["conflicts", "--format", "pdf"]).exit_code == 2
