@@ -31,6 +31,10 @@ class EmbeddingSettings(BaseModel):
     model: str = Field(PACKAGED_MODEL, description="sentence-transformers model id or local path")
     batch_size: int = Field(64, ge=1)
     device: str = "cpu"
+    backend: Literal["onnx", "torch"] = Field(
+        "onnx", description="onnx: exported once, then no torch at run time (fast start); torch: sentence-transformers"
+    )
+    onnx_dir: Path | None = Field(None, description="where the ONNX export is kept (~/.cache/crosscheck/models)")
 
 
 class StoreSettings(BaseModel):

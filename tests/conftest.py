@@ -6,6 +6,7 @@ import ipaddress
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+# The embedding model's ONNX export (made once from the packaged weights, ~10 s) is shared by every test and
+# every subprocess a test starts, across runs: HOME moves per test, so the default ~/.cache would not be.
+os.environ.setdefault("CROSSCHECK_EMBEDDING__ONNX_DIR", str(Path(tempfile.gettempdir()) / "crosscheck-test-models"))
 
 import pydantic_ai.models  # noqa: E402
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 from pydantic import BaseModel, Field
@@ -17,10 +17,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agent.app.answers import GroupedAnswer, Question, SourceAnswer, answer_parsed, parse_question, without_sources
 from agent.cli.render import markup, safe
 from agent.schemas import Citation, ClaimRecord, Evidence
 from agent.text import normalise_claim
+
+if TYPE_CHECKING:  # the answers module (and the pipeline behind it) loads on the first question
+    from agent.app.answers import GroupedAnswer, Question, SourceAnswer
 
 Kind = Literal["question", "claim"]
 QUESTION_WORDS = frozenset(
@@ -134,6 +136,8 @@ class Session:
         last = self.last
         if last is None:
             return None
+        from agent.app.answers import parse_question
+
         return last.question or parse_question(last.text).model_copy(update={"query": last.query})
 
     def ask(self, text: str, exclude: frozenset[str] = frozenset()) -> Turn:
@@ -146,10 +150,14 @@ class Session:
             and (DISAGREE.search(text) or AGREE.search(text))
         ):
             return self._sources_for_stance(text, prev)
+        from agent.app.answers import parse_question
+
         question = parse_question(text, self.previous_question())
         return self._answer(question, exclude, verify_claim, retrieve)
 
     def _answer(self, question: Question, exclude: frozenset[str], verify: Any, retrieve: Any) -> Turn:
+        from agent.app.answers import answer_parsed
+
         grouped, answers = answer_parsed(self.services, question, exclude, verify, retrieve)
         answer = ChatAnswer(text=grouped.text, citations=grouped.citations)
         turn = Turn("question", question.text, question.query, answer=answer, question=question, grouped=grouped)
@@ -166,6 +174,8 @@ class Session:
         if last is None:
             raise LookupError("nothing to re-check yet: ask a question or type a claim")
         if last.record is not None:
+            from agent.app.answers import without_sources
+
             return without_sources(last.record, {doc_id})
         assert last.question is not None
         drop = frozenset({doc_id, *(last.grouped.excluded if last.grouped else [])})

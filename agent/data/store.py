@@ -37,12 +37,14 @@ def resolve_model_path(name: str) -> str:
 
 
 class Embedder:
-    """sentence-transformers on the CPU, loaded lazily, weights from disk only (no hub)."""
+    """The packaged sentence model on the CPU, loaded lazily, weights from disk only (no hub): onnxruntime by
+    default (`embedding.backend`), sentence-transformers on torch when asked."""
 
     def __init__(self, settings: EmbeddingSettings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
         self._model: Any = None
+        self._onnx: Any = None
         import os
 
         self._bulk_threads = max(1, os.cpu_count() or 1)
@@ -67,9 +69,30 @@ class Embedder:
                     ) from exc
             return self._model
 
+    @property
+    def onnx(self) -> Any:
+        """The onnxruntime encoder (`agent.data.onnx_embedding`), exported on first use; None on the torch backend."""
+        if self.settings.backend != "onnx":
+            return None
+        with self._lock:
+            if self._onnx is None:
+                from pathlib import Path
+
+                from agent.data.onnx_embedding import OnnxSentenceEncoder, default_cache_dir
+
+                path = Path(resolve_model_path(self.settings.model))
+                if not (path / "tokenizer.json").exists():
+                    raise StoreError(f"embedding model {self.settings.model!r}: no local folder with tokenizer.json")
+                offline_environment()
+                cache = self.settings.onnx_dir or default_cache_dir()
+                self._onnx = OnnxSentenceEncoder(path, cache, self._bulk_threads)
+            return self._onnx
+
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if (onnx := self.onnx) is not None:
+            return np.asarray(onnx.encode(list(texts), batch_size or self.settings.batch_size), dtype=np.float32)
         model = self.model
         import torch
 
@@ -86,6 +109,8 @@ class Embedder:
 
     @cached_property
     def dim(self) -> int:
+        if (onnx := self.onnx) is not None:
+            return int(onnx.dim)
         return int(self.model.get_embedding_dimension())
 
 

@@ -1,0 +1,58 @@
+"""The default onnxruntime embedder gives the torch model's vectors, and a verify never imports torch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from agent.data.onnx_embedding import onnx_path
+from agent.data.store import Embedder, resolve_model_path
+from agent.settings import EmbeddingSettings, Settings
+
+TEXTS = [
+    "Anthropic accused Alibaba of a distillation campaign.",
+    "The campaign ran from April 22 to June 5, 2026, a period of 44 days.",
+    "x",
+    "Ünïcödé, emoji 🚀 and $25.5M figures",
+    "Volunteers walked 14 miles of riverbank during the survey. " * 40,  # past the 256-token limit: truncated
+]
+
+
+def test_onnx_vectors_match_sentence_transformers(embedder: Embedder) -> None:
+    assert embedder.settings.backend == "onnx" and embedder.onnx is not None
+    torch_side = Embedder(EmbeddingSettings(backend="torch"))
+    a, b = embedder.encode(TEXTS), torch_side.encode(TEXTS)
+    assert a.shape == b.shape == (len(TEXTS), 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert float((a * b).sum(axis=1).min()) > 0.9999
+    # batches of mixed lengths give each text the vector it gets alone (padding never leaks into the mean)
+    alone = np.stack([embedder.encode([t])[0] for t in TEXTS])
+    assert float((alone * a).sum(axis=1).min()) > 0.9999
+
+
+def test_the_export_is_made_once_and_reused(embedder: Embedder) -> None:
+    embedder.encode(["warm"])
+    cache = Path(os.environ["CROSSCHECK_EMBEDDING__ONNX_DIR"])
+    path = onnx_path(Path(resolve_model_path(embedder.settings.model)), cache)
+    assert path.exists()
+    before = path.stat().st_mtime_ns
+    again = Embedder(EmbeddingSettings(onnx_dir=cache))
+    again.encode(["reuse"])
+    assert path.stat().st_mtime_ns == before and not list(cache.glob("*.part"))
+
+
+def test_a_verify_process_never_imports_torch(seeded_services: object, tmp_path: Path) -> None:
+    settings: Settings = seeded_services.settings  # type: ignore[attr-defined]
+    code = (
+        "import sys\n"
+        "from agent.cli import run\n"
+        f"sys.argv = ['crosscheck', '--data-dir', {str(settings.data_dir)!r}, 'verify', 'Alibaba denied it.']\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "print('TORCH' if any(m == 'torch' or m.startswith('torch.') for m in sys.modules) else 'NO-TORCH')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=os.environ)
+    assert out.stdout.strip().endswith("NO-TORCH"), out.stdout[-500:] + out.stderr[-2000:]
