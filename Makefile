@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup setup-test train-stance run test lint bench-ingest bench-verify bench-batch bench-scifact bench-climate-fever eval clean
+.PHONY: setup setup-test train-stance run test lint bench-ingest bench-verify bench-batch bench-scale bench-scifact bench-climate-fever eval clean
 .PHONY: test-hardening gate gate-seed gate-heldout2 gate-test3 gate-scifact gate-climate-fever baselines
 
 TEST_STAMP := $(VENV)/.installed-test
@@ -116,6 +116,12 @@ bench-verify: setup
 
 bench-batch: setup
 	$(PY) -m evals.bench_batch
+
+# Verification cost as the corpus grows: 1k / 10k / 50k documents built from SciFact (hours at 50k on 2 cores;
+# SIZES="1000 10000" for less). Results in reports/bench-scale.json.
+SIZES ?= 1000 10000 50000
+bench-scale: setup
+	$(PY) -m evals.bench_scale --sizes $(SIZES)
 
 clean:
 	rm -rf .crosscheck reports .bench

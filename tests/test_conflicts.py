@@ -81,3 +81,31 @@ def test_conflicts_command_writes_html_and_jsonl(
     res = runner.invoke(app, ["conflicts", "--format", "jsonl"])
     assert res.exit_code == 0 and len(res.stdout.splitlines()) == len(seed_map.disagreements) + len(seed_map.agreements)
     assert runner.invoke(app, ["conflicts", "--format", "pdf"]).exit_code == 2
+
+
+def test_the_html_map_renders_per_source_values_in_chromium(seed_map: ConflictMap, tmp_path: Path) -> None:
+    """A screenshot in headless Chromium shows the 'same' and 'differs' badges; the DOM has a row per source."""
+    import subprocess
+
+    from agent.app.report import STANCE_COLORS, conflicts_html
+    from tests.conftest import CHROME_FLAGS
+    from tests.test_eval import _chromium, _png_rgb
+
+    exe = _chromium()
+    html = tmp_path / "map.html"
+    html.write_text(conflicts_html(seed_map), encoding="utf-8")
+    shot = tmp_path / "map.png"
+    base = [exe, *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,2400"]
+    subprocess.run([*base, f"--screenshot={shot}", html.as_uri()], check=True, capture_output=True, timeout=90)
+    pixels = _png_rgb(shot)
+    for stance in ("supports", "refutes"):  # the badge colours are painted
+        rgb = [int(STANCE_COLORS[stance][i : i + 2], 16) for i in (1, 3, 5)]
+        assert int((pixels == rgb).all(axis=2).sum()) >= 50, stance
+    dom = subprocess.run(
+        [exe, *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'p2'}", "--dump-dom", html.as_uri()],
+        check=True, capture_output=True, text=True, timeout=90,
+    ).stdout  # fmt: skip
+    first = seed_map.disagreements[0]
+    rows = len(first.supporting) + len(first.refuting) + len(first.silent)
+    card = dom.split('class="card"', 2)[1]
+    assert card.count("<tr class=") == rows and first.refuting[0].doc_id in card

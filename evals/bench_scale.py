@@ -1,0 +1,188 @@
+"""Scale benchmark: verification cost as the corpus grows (`make bench-scale`, not in CI).
+
+    python -m evals.bench_scale [--sizes 1000 10000 50000] [--claims 40] [--out reports/bench-scale.json]
+
+For each size, a corpus of that many documents is built from SciFact's 5,183 abstracts (repeated with new
+ids and a numbered title past 5,183, so every document is distinct to the store), ingested into a fresh
+embedded store, and measured, each phase in its own process so peak RSS is the phase's own:
+- ingest: wall time, documents/s, the share of it spent encoding (every chunk and sentence encode), and an
+  unchanged re-ingest;
+- store size on disk (Chroma + sentence vectors);
+- verify over SciFact dev claims: p50/p95 on the first pass of a fresh process (after the restart the
+  sentence vectors are already stored) and on a second, warm pass;
+- batch claims/s over the same claims with the default workers.
+Results go to `--out` as JSON, one object per size, and are printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from agent.settings import PROJECT_ROOT, Settings  # noqa: E402
+
+
+def build_corpus(size: int, out: Path) -> Path:
+    src = Settings().benchmarks_dir / "scifact" / "corpus.jsonl"
+    rows = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with out.open("w", encoding="utf-8") as fh:
+        for i in range(size):
+            r = rows[i % len(rows)]
+            copy = i // len(rows)
+            doc = {
+                "doc_id": f"{r['doc_id']}" + (f"-{copy}" if copy else ""),
+                "title": r.get("title", "") + (f" ({copy})" if copy else ""),
+                "abstract": r["abstract"],
+            }
+            fh.write(json.dumps(doc) + "\n")
+    return out
+
+
+def claims(n: int) -> list[str]:
+    path = Settings().benchmarks_dir / "scifact" / "claims_dev.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["claim"] for r in rows[:n]]
+
+
+def du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def child(phase: str, data_dir: Path, arg: str) -> dict[str, Any]:
+    """Run one phase in a fresh process; its JSON result plus its own peak RSS."""
+    out = subprocess.run(
+        [sys.executable, "-m", "evals.bench_scale", "--phase", phase, "--data-dir", str(data_dir), "--arg", arg],
+        capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase_ingest(data_dir: Path, corpus: str) -> dict[str, Any]:
+    from agent.app.ingest import ingest
+    from agent.pipeline.services import Services
+
+    services = Services.from_settings(Settings(data_dir=data_dir))
+    t = time.perf_counter()
+    report = ingest([Path(corpus)], services.settings, services.store, services.embedder)
+    wall = time.perf_counter() - t
+    t = time.perf_counter()
+    again = ingest([Path(corpus)], services.settings, services.store, services.embedder)
+    rewall = time.perf_counter() - t
+    return {
+        "ingest_s": round(wall, 1),
+        "docs": report.documents,
+        "chunks": report.chunks_written,
+        "sentences_encoded": report.sentences_encoded,
+        "embed_s": round(report.embed_seconds, 1),
+        "reingest_s": round(rewall, 2),
+        "reingest_unchanged": again.unchanged,
+        "rss_mb": round(_rss_mb()),
+    }
+
+
+def _pct(xs: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(xs, q)) if xs else 0.0
+
+
+def phase_verify(data_dir: Path, n: str) -> dict[str, Any]:
+    from agent.app.verify import verify_claim
+    from agent.pipeline.services import Services
+
+    services = Services.from_settings(Settings(data_dir=data_dir))
+    texts = claims(int(n))
+    t = time.perf_counter()
+    services.index()
+    index_s = time.perf_counter() - t
+    out: dict[str, Any] = {"index_s": round(index_s, 1)}
+    half = len(texts) // 2  # the warm pass gets other claims: no pair is scored from the model's cache
+    for name, part in (("first", texts[:half]), ("warm", texts[half:])):
+        ms = []
+        for c in part:
+            t = time.perf_counter()
+            verify_claim(services, c)
+            ms.append((time.perf_counter() - t) * 1000)
+        out[f"{name}_p50_ms"], out[f"{name}_p95_ms"] = round(_pct(ms, 50)), round(_pct(ms, 95))
+    out["rss_mb"] = round(_rss_mb())
+    return out
+
+
+def phase_batch(data_dir: Path, n: str) -> dict[str, Any]:
+    from agent.cli.batch import Item, default_workers, run_items
+    from agent.pipeline.services import Services
+
+    services = Services.from_settings(Settings(data_dir=data_dir))
+    services.index()
+    items = [Item(line=i + 1, id=f"c{i}", claim=c) for i, c in enumerate(claims(int(n)))]
+    done: list[dict[str, Any]] = []
+    t = time.perf_counter()
+    run_items(services, items, default_workers(), lambda item, record: done.append(record))
+    wall = time.perf_counter() - t
+    rate = round(len(done) / wall, 2)
+    return {"claims_per_s": rate, "workers": default_workers(), "rss_mb": round(_rss_mb())}
+
+
+PHASES = {"ingest": phase_ingest, "verify": phase_verify, "batch": phase_batch}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    ap.add_argument(
+        "--claims", type=int, default=60, help="SciFact dev claims verified per size (half first pass, half warm)"
+    )
+    ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "bench-scale.json")
+    ap.add_argument("--keep", action="store_true", help="keep each size's store (in --work)")
+    ap.add_argument("--work", type=Path, default=None, help="where the stores are built (default: a temp dir)")
+    ap.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    ap.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--arg", default="", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args.data_dir, args.arg)))
+        return 0
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    results = json.loads(args.out.read_text()) if args.out.exists() else {}
+    for size in args.sizes:
+        d = work / f"n{size}"
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        corpus = build_corpus(size, d / "corpus.jsonl")
+        row: dict[str, Any] = {"size": size}
+        print(f"[{size}] ingest …", flush=True)
+        ing = child("ingest", d / "data", str(corpus))
+        row |= {f"ingest.{k}": v for k, v in ing.items()}
+        row["store_mb"] = round(du(d / "data") / 2**20, 1)
+        print(f"[{size}] verify …", flush=True)
+        row |= {f"verify.{k}": v for k, v in child("verify", d / "data", str(args.claims)).items()}
+        print(f"[{size}] batch …", flush=True)
+        row |= {f"batch.{k}": v for k, v in child("batch", d / "data", str(args.claims)).items()}
+        results[str(size)] = row
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))
+        print(json.dumps(row), flush=True)
+        if not args.keep:
+            shutil.rmtree(d, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
