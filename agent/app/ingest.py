@@ -98,12 +98,15 @@ def ingest(
     on_note: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
     cache: VectorCache | None = None,
+    rebuild: bool = False,
 ) -> IngestReport:
     """Load, chunk, embed and write; every skipped file, ignored part and trimmed tail is reported.
 
     on_error gets what was skipped (files, lines, documents with nothing to index); on_warning what was not
     read in a document that was kept (broken front matter); on_note what was left out of the evidence by
-    design (trailing site boilerplate). Sentence vectors go to `cache` (default: the data dir's)."""
+    design (trailing site boilerplate). Sentence vectors go to `cache` (default: the data dir's).
+    `rebuild` empties the store first (under the lock), so everything is chunked and embedded anew: the way out
+    of a damaged store or one built with another embedding model."""
     t0 = time.perf_counter()
     cache = cache if cache is not None else VectorCache.of(settings.data_dir)
     report = IngestReport()
@@ -128,6 +131,9 @@ def ingest(
         docs[item.doc_id] = item
     with store_lock(settings, progress) as waited:
         report.lock_wait_seconds = waited
+        if rebuild:
+            store.reset()
+        store.check_model(embedder.name)  # before any encoding: vectors of two models never share a store
         # hashes are read under the lock: what an ingest that held it before us wrote counts as unchanged
         _index(docs, settings, store, embedder, cache, report, progress, on_error, on_note)
     report.seconds = time.perf_counter() - t0
@@ -194,5 +200,5 @@ def _index(
         cache.put(embedder.name, sentence_texts, vectors[n_chunks:])
     report.sentences_encoded = len(sentence_texts)
     if todo:
-        store.write(todo, chunks, vectors[:n_chunks])
+        store.write(todo, chunks, vectors[:n_chunks], model=embedder.name)
     report.chunks_written = len(chunks)

@@ -14,6 +14,12 @@ from agent.cli.render import markup
 
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="files or folders (default: seeds/)")] = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild", help="empty the store first and re-embed everything (a damaged store, a new embedding model)"
+        ),
+    ] = False,
 ) -> None:
     """Load articles into the store; unchanged documents are skipped, changed ones replaced."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -51,6 +57,7 @@ def ingest(
                 on_error,
                 on_note=lambda m: err.print(f"[dim]note {markup(m)}[/]", soft_wrap=True),
                 on_warning=lambda m: warn(m, "warning"),
+                rebuild=rebuild,
             )
         )
     console.print(report.summary(), soft_wrap=True)

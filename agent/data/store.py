@@ -173,12 +173,18 @@ class VectorStore:
                 raise
             except (ValueError, OSError, ConnectionError) as exc:
                 where = url or str(self.settings.chroma_path)
-                raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
+                raise StoreError(f"cannot open the Chroma store at {where}: {exc}{self._rebuild_hint()}") from exc
             except Exception as exc:  # chromadb raises its own hierarchy for connection failures
                 if type(exc).__module__.startswith(("chromadb", "httpx")):
-                    raise StoreError(f"cannot open the Chroma store at {url}: {exc}") from exc
+                    where = url or str(self.settings.chroma_path)
+                    raise StoreError(f"cannot open the Chroma store at {where}: {exc}{self._rebuild_hint()}") from exc
                 raise
         return self._client
+
+    def _rebuild_hint(self) -> str:
+        if self.settings.store.url:
+            return ""
+        return "; if the store is damaged or from an incompatible version, `crosscheck ingest --rebuild` recreates it"
 
     def _http_client(self, url: str, chroma_settings: Any) -> ClientAPI:
         """A client of a `chroma run` server or a hosted Chroma: token, tenant and database from the settings.
@@ -253,6 +259,56 @@ class VectorStore:
     def batch_size(self) -> int:
         return min(4096, int(self.client.get_max_batch_size()))
 
+    # ------------------------------------------------------------ which model made the vectors
+    def embedding_model(self) -> str | None:
+        """The embedding model the stored vectors came from (None: an empty store, or one written before the
+        stamp existed)."""
+        meta = self.chunks.metadata or {}
+        return str(meta["embedding_model"]) if meta.get("embedding_model") else None
+
+    def check_model(self, model: str) -> None:
+        """A store built with one embedding model and queried or extended with another is named, not used:
+        its vectors would be compared with vectors of another space."""
+        stored = self.embedding_model()
+        if stored is not None and stored != model and self.count() > 0:
+            raise StoreError(
+                f"the store was built with the embedding model {stored!r}, but {model!r} is configured; set "
+                f"embedding.model back to {stored!r}, or re-embed everything with `crosscheck ingest --rebuild`"
+            )
+
+    def _stamp(self, model: str, dim: int) -> None:
+        meta = dict(self.chunks.metadata or {})
+        if meta.get("embedding_model") != model:
+            meta = {k: v for k, v in meta.items() if not k.startswith("hnsw:")}  # the space is fixed at creation
+            self.chunks.modify(metadata={**meta, "embedding_model": model, "dim": dim})
+
+    def drop(self) -> None:
+        """Delete everything this store holds (both collections), for a rebuild."""
+        for name in (self.settings.store.collection, f"{self.settings.store.collection}__docs"):
+            try:
+                self.client.delete_collection(name)
+            except Exception as exc:  # absent already: nothing to drop
+                if "does not exist" not in str(exc) and "not found" not in str(exc).lower():
+                    raise
+        for attr in ("chunks", "docs"):
+            self.__dict__.pop(attr, None)
+
+    def reset(self) -> None:
+        """Start the store empty. Embedded: the Chroma folder is removed, so a store too damaged to open is
+        rebuilt as well; on a server: both collections are dropped."""
+        if self.settings.store.url or self._client is not None:
+            self.drop()
+            return
+        import shutil
+
+        shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
+        try:
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        except ImportError:  # pragma: no cover - older chromadb layouts
+            pass
+
     # ------------------------------------------------------------ writing
     def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -269,7 +325,9 @@ class VectorStore:
             self.docs.delete(ids=part)
             self.chunks.delete(where={"doc_id": {"$in": part}})  # type: ignore[dict-item]
 
-    def write(self, docs: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def write(
+        self, docs: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray, model: str | None = None
+    ) -> None:
         """Replace these documents' chunks (no stale chunk survives) and their records.
 
         Chroma has no transaction across two collections, so a document is not written atomically; it is
@@ -279,6 +337,9 @@ class VectorStore:
         `chunks` chunks carry the record's content_hash, so a reader never sees a half-written document,
         nor a new text with old offsets. Writers are serialised by the ingest lock (agent/app/ingest.py).
         """
+        if model is not None:
+            self.check_model(model)
+            self._stamp(model, int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 384)
         self.delete_documents([d.doc_id for d in docs])
         versions = {d.doc_id: d.meta.content_hash for d in docs}
         for i in range(0, len(chunks), self.batch_size):

@@ -47,6 +47,7 @@ class Services:
                 cache = self.extras.get("vector_cache")
                 if cache is None:
                     cache = self.extras["vector_cache"] = VectorCache.of(self.settings.data_dir)
+                self.store.check_model(self.embedder.name)
                 idx = SentenceIndex.build(self.store, cache)
                 self.extras["index"] = idx
                 self.extras.pop("idf", None)
