@@ -51,8 +51,8 @@ def main() -> None:
     ap.add_argument("--speedup-n", type=int, default=200)
     args = ap.parse_args()
     offline_environment()
+    from agent.app.batch import Item, default_workers, run_items
     from agent.app.ingest import ingest
-    from agent.cli.batch import Item, default_workers, run_items
     from agent.pipeline.services import Services
 
     services = Services.from_settings(Settings(data_dir=PROJECT_ROOT / ".bench" / "batch"))

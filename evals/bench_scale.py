@@ -125,7 +125,7 @@ def phase_verify(data_dir: Path, n: str) -> dict[str, Any]:
 
 
 def phase_batch(data_dir: Path, n: str) -> dict[str, Any]:
-    from agent.cli.batch import Item, default_workers, run_items
+    from agent.app.batch import Item, default_workers, run_items
     from agent.pipeline.services import Services
 
     services = Services.from_settings(Settings(data_dir=data_dir))

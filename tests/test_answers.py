@@ -23,7 +23,8 @@ from agent.app.answers import (
     same_answer,
     when_values,
 )
-from agent.cli.chat import Session, handle
+from agent.app.session import Session
+from agent.cli.chat import handle
 
 D000, D001, D002, D003, D004 = (
     "000_4ef8fc55e1dac0fd",

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent import cli
+from agent.app.batch import load_items
 from agent.cli import app
-from agent.cli.batch import load_items
 from agent.settings import PROJECT_ROOT
 from tests.conftest import CHROME_FLAGS, SEEDS, make_services
 

@@ -12,7 +12,8 @@ from typing import Any
 import pexpect
 import pytest
 
-from agent.cli.chat import Session, classify, handle
+from agent.app.session import Session, classify
+from agent.cli.chat import handle
 from agent.settings import PROJECT_ROOT
 
 

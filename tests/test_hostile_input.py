@@ -12,10 +12,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agent import cli
+from agent.app.batch import load_items
+from agent.app.session import Session
 from agent.app.verify import verify_claim
 from agent.cli import app
-from agent.cli.batch import load_items
-from agent.cli.chat import Session, handle
+from agent.cli.chat import handle
 from agent.cli.render import verdict_panel
 from agent.data.corpus import chunk_document, load_paths, parse_text_document
 from agent.schemas import Document
