@@ -34,6 +34,7 @@ from agent.pipeline.nodes.extract import Features, entity_key, extract_features
 from agent.pipeline.nodes.reasoning import (
     Relation,
     as_evidence,
+    known_features,
     parse_period,
     parse_relation,
     period_finding,
@@ -179,6 +180,22 @@ def cross_check(
     With `probs` (the stance model's probabilities by evidence text) the document's stance comes from
     `voters.decide` over the model's vote and the checks' votes; without, from the rules alone."""
     features = features if features is not None else {}
+    with known_features(features):  # the reasoning rules read the features extract already computed
+        return _stances(claim, evidence, idf, features, metas, doc_texts, doc_sentences, probs, thresholds, use_checks)
+
+
+def _stances(
+    claim: str,
+    evidence: list[Evidence],
+    idf: dict[str, float],
+    features: dict[str, Features],
+    metas: dict[str, Any] | None,
+    doc_texts: dict[str, str] | None,
+    doc_sentences: dict[str, list[Sentence]] | None,
+    probs: dict[str, tuple[float, float, float]] | None,
+    thresholds: Thresholds | None,
+    use_checks: bool,
+) -> list[SourceStance]:
     cf = features.get(claim) or extract_features(claim)
     relation = parse_relation(claim)
     if relation:

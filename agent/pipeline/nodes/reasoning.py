@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -216,9 +218,29 @@ def _noun(words: str, first: bool = False) -> str:
 # --------------------------------------------------------------------------------------------- facts
 
 
+_KNOWN: ContextVar[Mapping[str, Features] | None] = ContextVar("known_features", default=None)
+
+
 @lru_cache(maxsize=65536)
-def features_of(text: str) -> Features:
+def _parsed(text: str) -> Features:
     return extract_features(text)
+
+
+def features_of(text: str) -> Features:
+    """A text's features: the ones the extract node already computed for this verification when it has
+    them (`known_features`), so a claim and its evidence are parsed once; parsed here otherwise."""
+    known = (_KNOWN.get() or {}).get(text)
+    return known if known is not None else _parsed(text)
+
+
+@contextmanager
+def known_features(features: Mapping[str, Features]) -> Iterator[None]:
+    """Within this block (this thread / context only), `features_of` answers from `features`."""
+    token = _KNOWN.set(features)
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
 
 
 @dataclass
