@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from agent.data.onnx_embedding import onnx_path
 from agent.data.store import Embedder, resolve_model_path
@@ -56,3 +57,20 @@ def test_a_verify_process_never_imports_torch(seeded_services: object, tmp_path:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=os.environ)
     assert out.stdout.strip().endswith("NO-TORCH"), out.stdout[-500:] + out.stderr[-2000:]
+
+
+def test_a_failed_export_falls_back_to_torch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import agent.data.onnx_embedding as onnx_embedding
+
+    def broken(model_dir: Path, out: Path) -> Path:
+        raise RuntimeError("Module onnx is not installed!")
+
+    monkeypatch.setattr(onnx_embedding, "export", broken)
+    e = Embedder(EmbeddingSettings(onnx_dir=tmp_path / "models"))
+    with caplog.at_level("WARNING"):
+        v = e.encode(TEXTS[:2])
+    assert e.onnx is None and "ONNX export failed" in caplog.text
+    ref = Embedder(EmbeddingSettings(backend="torch")).encode(TEXTS[:2])
+    assert float((v * ref).sum(axis=1).min()) > 0.9999

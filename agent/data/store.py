@@ -85,8 +85,12 @@ class Embedder:
                     raise StoreError(f"embedding model {self.settings.model!r}: no local folder with tokenizer.json")
                 offline_environment()
                 cache = self.settings.onnx_dir or default_cache_dir()
-                self._onnx = OnnxSentenceEncoder(path, cache, self._bulk_threads)
-            return self._onnx
+                try:
+                    self._onnx = OnnxSentenceEncoder(path, cache, self._bulk_threads)
+                except Exception as exc:  # an export that cannot run here: the torch model gives the same vectors
+                    log.warning("embedding on torch: the ONNX export failed (%s: %s)", type(exc).__name__, exc)
+                    self._onnx = False
+            return self._onnx or None
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         if not texts:
