@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import re
 import sqlite3
 import threading
@@ -31,6 +33,8 @@ def slot_flags(text: str) -> tuple[float, float]:
 
 
 CACHE_FILE = "sentence_vectors.sqlite"
+INDEX_FILE = "sentence_index.pkl"
+INDEX_FORMAT = 1  # bump when the saved layout changes: an old file is then rebuilt, never misread
 
 
 class VectorCache:
@@ -130,6 +134,51 @@ class SentenceIndex:
         if corpus:
             bm25.index(corpus, show_progress=False)
         return cls(sentences, by_doc, by_chunk, metas, texts, bm25, version, slots, cache)
+
+    # ------------------------------------------------------------ on disk, between processes
+    def save(self, path: Path, fingerprint: str) -> None:
+        """Keep this index for the next process (atomic: a reader sees the old file or the new one)."""
+        state = {
+            "fingerprint": fingerprint,
+            "format": INDEX_FORMAT,
+            "sentences": [(s.doc_id, s.chunk_id, s.start, s.end, s.text) for s in self.sentences],
+            "by_doc": self.by_doc,
+            "by_chunk": self.by_chunk,
+            "metas": {d: m.model_dump() for d, m in self.metas.items()},
+            "texts": self.texts,
+            "bm25": self.bm25,
+            "version": self.version,
+            "slots": self.slots,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, fingerprint: str, cache: VectorCache | None = None) -> SentenceIndex | None:
+        """The index a previous process saved for exactly this store content, or None (absent, stale, unreadable).
+
+        The file is the user's own, written by this code into their data dir (a pickle: not for files from
+        elsewhere)."""
+        try:
+            with path.open("rb") as fh:
+                state = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            return None
+        if (
+            not isinstance(state, dict)
+            or state.get("format") != INDEX_FORMAT
+            or state.get("fingerprint") != fingerprint
+        ):
+            return None
+        sentences = [Sentence(doc_id=d, chunk_id=c, start=a, end=b, text=x) for d, c, a, b, x in state["sentences"]]
+        metas = {d: DocumentMeta(**m) for d, m in state["metas"].items()}
+        return cls(
+            sentences, state["by_doc"], state["by_chunk"], metas, state["texts"], state["bm25"], state["version"],
+            state["slots"], cache,
+        )  # fmt: skip
 
     def lexical(self, query: str) -> np.ndarray:
         q = [t for t in tokens(query)]

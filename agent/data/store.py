@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -384,6 +385,20 @@ class VectorStore:
             for did, meta in zip(ids, meta_rows, strict=True):
                 metas.append(DocumentMeta(doc_id=did, **(meta or {})))
         return sorted(metas, key=lambda m: m.doc_id)
+
+    def fingerprint(self) -> str:
+        """What the store holds, in one hash: every document's id, version and chunk count (metadata only, no
+        texts), the collection and the embedding model. Equal fingerprints: the same snapshot."""
+        h = hashlib.sha1(f"{self.settings.store.collection}|{self.embedding_model()}".encode())
+        rows = []
+        for ids, meta_rows, _ in self._scan(self.docs, include=["metadatas"]):
+            rows += [
+                f"{d}|{(m or {}).get('content_hash', '')}|{(m or {}).get('chunks', 0)}"
+                for d, m in zip(ids, meta_rows, strict=True)
+            ]
+        for row in sorted(rows):
+            h.update(row.encode() + b"\n")
+        return h.hexdigest()
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         got = self.docs.get(ids=list(doc_ids), include=["documents"])

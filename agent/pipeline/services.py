@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from agent.data.index import SentenceIndex, VectorCache
+from agent.data.index import INDEX_FILE, SentenceIndex, VectorCache
 from agent.data.store import Embedder, StoreError, VectorStore
 from agent.schemas import LLMUsage
 from agent.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class UserError(RuntimeError):
@@ -48,10 +50,26 @@ class Services:
                 if cache is None:
                     cache = self.extras["vector_cache"] = VectorCache.of(self.settings.data_dir)
                 self.store.check_model(self.embedder.name)
-                idx = SentenceIndex.build(self.store, cache)
+                idx = self._saved_or_built(cache)
                 self.extras["index"] = idx
                 self.extras.pop("idf", None)
             return idx
+
+    def _saved_or_built(self, cache: VectorCache) -> SentenceIndex:
+        """The index a previous process saved for this exact store content (a restart pays no rebuild), or a
+        new one, saved for the next process."""
+        path = self.settings.data_dir / INDEX_FILE
+        fingerprint = self.store.fingerprint()
+        saved = SentenceIndex.load(path, fingerprint, cache)
+        if saved is not None:
+            return saved
+        idx = SentenceIndex.build(self.store, cache)
+        if self.store.fingerprint() == fingerprint:  # nothing was written while it was built
+            try:
+                idx.save(path, fingerprint)
+            except OSError as exc:  # a read-only data dir: the index still works, in memory
+                log.warning("could not save the sentence index to %s: %s", path, exc)
+        return idx
 
     def idf(self) -> dict[str, float]:
         idx = self.index(refresh=False)
