@@ -230,3 +230,18 @@ def test_ask_json_schema(seeded_services: Any) -> None:
     assert_exact_quotes(seeded_services, answer)
     plain = CliRunner().invoke(app, ["--data-dir", data_dir, "ask", "How many fraudulent accounts did Alibaba use?"])
     assert plain.exit_code == 0 and "25,000" in plain.stdout
+
+
+def test_how_long_questions_compare_lengths_of_time() -> None:
+    from agent.app.answers import duration_values, same_answer
+
+    assert parse_question("How long did the campaign last?").kind == "duration"
+    assert parse_question("How many weeks did it run?").kind == "duration"
+    assert parse_question("How many accounts were used?").kind == "count"
+    weeks = duration_values("operators used fake accounts over six weeks")[0]
+    days = duration_values("a period of 44 days")[0]
+    period = duration_values("between April 22 and June 5, 2026")[0]
+    assert (weeks.number, days.number, period.number) == (42, 44, 44)
+    assert same_answer(weeks, days) and same_answer(days, period)  # as people write the same length
+    assert not same_answer(days, duration_values("over three months")[0])
+    assert duration_values("between April and June 2025") == []  # no day: no length to compute

@@ -22,11 +22,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.pipeline.nodes.cross_check import _common_word
-from agent.pipeline.nodes.extract import DateMention, entity_key, extract_dates, extract_entities, extract_quantities
+from agent.pipeline.nodes.extract import (
+    DateMention,
+    entity_key,
+    extract_dates,
+    extract_entities,
+    extract_features,
+    extract_quantities,
+)
 from agent.schemas import Citation, ClaimRecord, DocumentMeta, Evidence, LLMUsage, Sentence
 from agent.text import content_terms, stem
 
-AnswerKind = Literal["count", "when", "who", "yesno", "other"]
+AnswerKind = Literal["count", "duration", "when", "who", "yesno", "other"]
 WORDS = json.loads(Path(__file__).with_name("answer_words.json").read_text(encoding="utf-8"))
 VERB_ALIASES: list[set[str]] = [{stem(w) for w in g} for g in WORDS["verb_aliases"]["groups"]]
 SUBJECT_HEADS = frozenset(WORDS["subject_heads"]["words"])
@@ -34,6 +41,11 @@ SUBJECT_HEADS = frozenset(WORDS["subject_heads"]["words"])
 _AUX = r"did|does|do|is|are|was|were|has|have|had|can|could|will|would|should"
 _YESNO = re.compile(rf"^\s*(?P<aux>{_AUX})\s+(?P<rest>.+?)\s*\??\s*$", re.I)
 _COUNT = re.compile(r"\bhow\s+(?:many|much)\s+(?P<unit>[^?]*)", re.I)
+_HOW_LONG = re.compile(
+    r"\bhow\s+long\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b|\bwhat\s+(?:was|is)\s+the\s+(?:duration|length)\b",
+    re.I,
+)
+DURATION_TOLERANCE = 0.10  # "six weeks" = "44 days" = "a month and a half": the same length, as people write it
 _WHEN = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:when|what\s+(?:date|day|month|year|period|time)|since\s+when)\b", re.I
 )
@@ -55,7 +67,9 @@ class Question(BaseModel):
     """A question, typed by the kind of answer it asks for."""
 
     text: str = Field(description="the question as asked")
-    kind: AnswerKind = Field(description="count: a figure; when: a date or period; who: names; yesno: a stance")
+    kind: AnswerKind = Field(
+        description="count: a figure; duration: a length of time; when: a date or period; who: names; yesno: a stance"
+    )
     focus: list[str] = Field(default_factory=list, description="content stems an answering sentence should share")
     unit: list[str] = Field(default_factory=list, description="count: stems of the counted noun ('account')")
     verb: str | None = Field(None, description="who: the stem of the verb the names are subject or object of")
@@ -85,7 +99,7 @@ class Value(BaseModel):
     kind: AnswerKind
     text: str = Field(description="the answer as the source writes it")
     label: str = Field(description="the normalised answer, as shown to the user")
-    number: float | None = Field(None, description="count: the figure")
+    number: float | None = Field(None, description="count: the figure; duration: the length in days")
     unit: list[str] = Field(default_factory=list, description="count: stems of the words after the figure")
     start: DatePoint | None = Field(None, description="when: the date, or the first day of the period")
     end: DatePoint | None = Field(None, description="when: the last day of the period (= start for a date)")
@@ -153,6 +167,8 @@ def parse_question(text: str, previous: Question | None = None) -> Question:
     entities = extract_entities(text)
     focus = sorted(content_terms(text) - _WH_WORDS)
     base: dict[str, Any] = {"text": text, "focus": focus, "entities": entities, "query": query}
+    if _HOW_LONG.search(text):
+        return Question(kind="duration", **base)
     if m := _COUNT.search(text):
         unit = [stem(w) for w in re.findall(r"[A-Za-z]+", m.group("unit"))[:3] if stem(w) in content_terms(w)]
         return Question(kind="count", unit=unit[:2], **base)
@@ -209,6 +225,29 @@ def _format_number(v: float) -> str:
         if v >= scale:
             return f"{v / scale:.4g} {name}"
     return f"{v:,.0f}" if v == int(v) else f"{v:,.4g}"
+
+
+def _days_label(days: float, approx: bool) -> str:
+    shown = f"{days:g} days" if days < 60 else f"{days / 30.44:.1f} months"
+    return f"about {shown}" if approx else shown
+
+
+def duration_values(text: str) -> list[Value]:
+    """Lengths of time a sentence states ("44 days", "six weeks", "a month and a half"), in days; else the
+    length of a period it dates to the day ("April 22 to June 5, 2026": 44 days)."""
+    out = [
+        Value(kind="duration", text=d.text, label=_days_label(d.days, d.approx), number=d.days)
+        for d in extract_features(text).durations
+    ]
+    if out:
+        return out
+    for _, v in when_values(text):
+        a, b = v.start, v.end
+        if a and b and a != b and a.year and a.month and a.day and b.year and b.month and b.day:
+            days = (date(b.year, b.month, b.day) - date(a.year, a.month, a.day)).days
+            if days > 0:
+                out.append(Value(kind="duration", text=v.text, label=_days_label(days, False), number=float(days)))
+    return out
 
 
 def count_values(text: str, unit: list[str]) -> list[Value]:
@@ -411,6 +450,9 @@ def read_value(question: Question, text: str, doc_text: str = "") -> Value | Non
     if question.kind == "count":
         found = count_values(text, question.unit)
         return found[0] if found else None
+    if question.kind == "duration":
+        spans = duration_values(text)
+        return spans[0] if spans else None
     if question.kind == "when":
         return _pick_when(when_values(text), question, text)
     if question.kind == "who":
@@ -450,7 +492,8 @@ def source_answers(
             if v is None:
                 continue
             period = v.kind == "when" and v.start != v.end and wants_period(question)
-            if cov == 0 and question.kind != "count" and not period:
+            exact_length = v.kind == "duration" and not v.label.startswith("about")
+            if cov == 0 and question.kind != "count" and not period and not exact_length:
                 continue  # a date or a name in a sentence about something else
             rank += 0.5 * period
             if best is None or rank > best[0]:
@@ -482,6 +525,9 @@ def same_answer(a: Value, b: Value) -> bool:
     if a.kind == "count":
         assert a.number is not None and b.number is not None
         return abs(a.number - b.number) <= 0.02 * max(a.number, b.number)
+    if a.kind == "duration":
+        assert a.number is not None and b.number is not None
+        return abs(a.number - b.number) <= DURATION_TOLERANCE * max(a.number, b.number)
     if a.kind == "when":
         return dates_compatible(a, b)
     return a.label == b.label
@@ -550,7 +596,7 @@ def _shown(g: AnswerGroup, kind: AnswerKind) -> str:
         return g.label
     if kind == "who":
         return " and ".join(g.value.names)
-    if kind == "count" and re.sub(r"\W", "", g.value.text) != re.sub(r"\W", "", g.label):
+    if kind in ("count", "duration") and re.sub(r"\W", "", g.value.text) != re.sub(r"\W", "", g.label):
         return f"{g.label} (“{g.value.text}”)"
     return g.value.label
 
