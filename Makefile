@@ -49,7 +49,7 @@ test: setup-test
 test-hardening: setup-test
 	$(PY) -m pytest -q tests/test_hostile_input.py tests/test_concurrency.py tests/test_offline_guard.py \
 	  tests/test_properties.py tests/test_llm_breaker.py tests/test_store_faults.py \
-	  tests/test_injection_offline.py
+	  tests/test_injection_offline.py tests/test_server_faults.py
 
 # The CI gate: each gold set and benchmark slice against its own committed baseline in evals/baselines/
 # (`make -k gate` runs them all and fails if any failed). Claim sets: macro-F1 >= baseline - 0.02; slices:

@@ -48,6 +48,8 @@ class StoreSettings(BaseModel):
     )
     tenant: str = Field("default_tenant", min_length=1, description="Chroma tenant (server mode)")
     database: str = Field("default_database", min_length=1, description="Chroma database in the tenant (server mode)")
+    retries: int = Field(4, ge=1, description="attempts at a server call that cannot connect, with backoff")
+    retry_wait_s: float = Field(0.5, ge=0, description="first backoff between attempts (doubles each time)")
 
 
 class ChunkSettings(BaseModel):

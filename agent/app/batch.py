@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.data.store import StoreUnavailable
 from agent.schemas import ClaimRecord
 from agent.text import normalise_claim
 
@@ -149,6 +150,8 @@ def verify_item(services: Any, item: Item) -> dict[str, Any]:
 
     try:
         return to_record(item, verify_claim(services, item.claim, item.id))
+    except StoreUnavailable:
+        raise  # the server is gone: the whole run stops (resumable), no claim is marked failed for it
     except Exception as exc:  # one failed claim must not sink the batch; it is reported in its place
         return {"id": item.id, "line": item.line, "error": f"verification failed: {type(exc).__name__}: {exc}"}
 

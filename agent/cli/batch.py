@@ -33,6 +33,8 @@ from agent.app.batch import (
     write_output,
 )
 from agent.cli.render import markup
+from agent.data.store import StoreError, StoreUnavailable
+from agent.pipeline.services import UserError
 
 
 # ------------------------------------------------------------------------------------------- output
@@ -109,12 +111,22 @@ def batch(
                     err.print(f"[red]line {item.line}[/] ({markup(item.id)}): {markup(rec['error'])}", soft_wrap=True)
                 bar.advance(task)
 
-            services.guard(lambda: run_items(services, todo, workers, on_done))
+            run_items(services, todo, workers, on_done)
         except KeyboardInterrupt:
             bar.stop()
             hint = " — rerun with --resume to finish" if journal is not None else ""
             err.print(f"interrupted after {len(done)} record(s){hint}")
             raise typer.Exit(130) from None
+        except StoreUnavailable as exc:
+            bar.stop()
+            hint = " — rerun with --resume when it is back" if journal is not None else ""
+            err.print(
+                f"[bold red]error:[/] {markup(str(exc))}: stopped after {len(done)} record(s){hint}", soft_wrap=True
+            )
+            raise typer.Exit(3) from None
+        except (StoreError, UserError) as exc:  # any other store or user error: the clean message, as elsewhere
+            bar.stop()
+            fail(str(exc))
         finally:
             if sink is not None:
                 sink.close()

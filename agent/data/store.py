@@ -7,10 +7,10 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -23,10 +23,22 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
     """The store could not be opened or reached; the message says which and why."""
+
+
+class StoreUnavailable(StoreError):
+    """The Chroma server stopped answering and did not come back within the retries: stop, resume later."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A failure to reach the server (refused, reset, timed out), as opposed to a bad request."""
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError))
 
 
 def resolve_model_path(name: str) -> str:
@@ -376,8 +388,34 @@ class VectorStore:
             )
 
     # ------------------------------------------------------------ reading
+    def _reach(self, fn: Callable[[], T]) -> T:
+        """A server call with bounded retries and exponential backoff on connection failures (tenacity); then
+        `StoreUnavailable`, which a batch treats as a stop to resume from, not as one claim's error."""
+        if not self.settings.store.url:
+            return fn()
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+        cfg = self.settings.store
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception(_unreachable),
+                stop=stop_after_attempt(cfg.retries),
+                wait=wait_exponential(multiplier=cfg.retry_wait_s, max=8.0),
+                reraise=True,
+            ):
+                with attempt:
+                    return fn()
+        except Exception as exc:
+            if _unreachable(exc):
+                raise StoreUnavailable(
+                    f"the Chroma server at {cfg.url} stopped answering ({type(exc).__name__}: {exc}; "
+                    f"{cfg.retries} attempts)"
+                ) from None
+            raise
+        raise AssertionError("unreachable")  # pragma: no cover - Retrying either returns or raises
+
     def count(self) -> int:
-        return int(self.chunks.count())
+        return int(self._reach(self.chunks.count))
 
     def documents(self) -> list[DocumentMeta]:
         metas: list[DocumentMeta] = []
@@ -476,7 +514,9 @@ class VectorStore:
         if n == 0:
             return []
         where: Any = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
-        res = self.chunks.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        res = self._reach(
+            lambda: self.chunks.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        )
         distances = res["distances"] or [[]]
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], distances[0], strict=True)]
 
