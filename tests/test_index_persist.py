@@ -48,3 +48,20 @@ def test_a_restart_loads_the_saved_index_and_a_change_rebuilds_it(
 
     (data / INDEX_FILE).write_bytes(b"not a pickle")
     assert _fresh(data, embedder).index().sentences and builds == [1, 1]  # a damaged file: rebuilt
+
+
+def test_an_index_saved_by_another_tokenizer_is_rebuilt(
+    seeds_copy: Path, tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    first = _fresh(data, embedder)
+    ingest([seeds_copy], first.settings, first.store, first.embedder)
+    first.index()
+    builds: list[int] = []
+    real_build = SentenceIndex.build.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        SentenceIndex, "build", classmethod(lambda cls, *a, **kw: builds.append(1) or real_build(cls, *a, **kw))
+    )
+    monkeypatch.setattr("agent.pipeline.services.tokenizer_signature", lambda: "another-stemmer")
+    _fresh(data, embedder).index()
+    assert builds == [1]

@@ -37,6 +37,15 @@ INDEX_FILE = "sentence_index.pkl"
 INDEX_FORMAT = 1  # bump when the saved layout changes: an old file is then rebuilt, never misread
 
 
+_PROBE = "Senators' studies: 25,000 accounts were denied; running campaigns, fake 28.8M exchanges (Qwen-3)."
+
+
+def tokenizer_signature() -> str:
+    """What the lexical index's tokens look like with this code: a saved index whose tokens were made by
+    another tokenizer or stemmer is rebuilt, not misread."""
+    return hashlib.sha1(" ".join(tokens(_PROBE)).encode()).hexdigest()[:12]
+
+
 class VectorCache:
     """Sentence vectors on disk (SQLite, `data_dir/sentence_vectors.sqlite`), keyed by model and text.
 

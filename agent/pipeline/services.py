@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from agent.data.index import INDEX_FILE, SentenceIndex, VectorCache
+from agent.data.index import INDEX_FILE, SentenceIndex, VectorCache, tokenizer_signature
 from agent.data.store import Embedder, StoreError, VectorStore
 from agent.schemas import LLMUsage
 from agent.settings import Settings
@@ -59,12 +59,12 @@ class Services:
         """The index a previous process saved for this exact store content (a restart pays no rebuild), or a
         new one, saved for the next process."""
         path = self.settings.data_dir / INDEX_FILE
-        fingerprint = self.store.fingerprint()
+        fingerprint = f"{self.store.fingerprint()}|{tokenizer_signature()}"
         saved = SentenceIndex.load(path, fingerprint, cache)
         if saved is not None:
             return saved
         idx = SentenceIndex.build(self.store, cache)
-        if self.store.fingerprint() == fingerprint:  # nothing was written while it was built
+        if f"{self.store.fingerprint()}|{tokenizer_signature()}" == fingerprint:  # nothing written meanwhile
             try:
                 idx.save(path, fingerprint)
             except OSError as exc:  # a read-only data dir: the index still works, in memory
