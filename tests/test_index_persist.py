@@ -18,15 +18,8 @@ def _fresh(data: Path, embedder: Any) -> Any:
     return make_services(data, embedder)
 
 
-def test_a_restart_loads_the_saved_index_and_a_change_rebuilds_it(
-    seeds_copy: Path, tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    data = tmp_path / "data"
-    first = _fresh(data, embedder)
-    ingest([seeds_copy], first.settings, first.store, first.embedder)
-    built = first.index()
-    assert (data / INDEX_FILE).exists()
-
+def _count_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """SentenceIndex.build, counted: one entry per real build from the store."""
     builds: list[int] = []
     real_build = SentenceIndex.build.__func__  # type: ignore[attr-defined]
 
@@ -35,6 +28,25 @@ def test_a_restart_loads_the_saved_index_and_a_change_rebuilds_it(
         return real_build(cls, *a, **kw)
 
     monkeypatch.setattr(SentenceIndex, "build", classmethod(counting))
+    return builds
+
+
+@pytest.fixture
+def saved(seeds_copy: Path, tmp_path: Path, embedder: Any) -> tuple[Path, SentenceIndex]:
+    """A store with the seeds and the index its first process built and saved."""
+    data = tmp_path / "data"
+    first = _fresh(data, embedder)
+    ingest([seeds_copy], first.settings, first.store, first.embedder)
+    return data, first.index()
+
+
+def test_a_restart_loads_the_saved_index_and_a_change_rebuilds_it(
+    saved: tuple[Path, SentenceIndex], seeds_copy: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, built = saved
+    assert (data / INDEX_FILE).exists()
+
+    builds = _count_builds(monkeypatch)
     again = _fresh(data, embedder).index()  # a restart: loaded, not rebuilt
     assert builds == [] and [s.text for s in again.sentences] == [s.text for s in built.sentences]
     assert again.texts == built.texts and again.lexical("Alibaba accounts").shape == (len(built.sentences),)
@@ -51,17 +63,10 @@ def test_a_restart_loads_the_saved_index_and_a_change_rebuilds_it(
 
 
 def test_an_index_saved_by_another_tokenizer_is_rebuilt(
-    seeds_copy: Path, tmp_path: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch
+    saved: tuple[Path, SentenceIndex], embedder: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = tmp_path / "data"
-    first = _fresh(data, embedder)
-    ingest([seeds_copy], first.settings, first.store, first.embedder)
-    first.index()
-    builds: list[int] = []
-    real_build = SentenceIndex.build.__func__  # type: ignore[attr-defined]
-    monkeypatch.setattr(
-        SentenceIndex, "build", classmethod(lambda cls, *a, **kw: builds.append(1) or real_build(cls, *a, **kw))
-    )
+    data, _ = saved
+    builds = _count_builds(monkeypatch)
     monkeypatch.setattr("agent.pipeline.services.tokenizer_signature", lambda: "another-stemmer")
     _fresh(data, embedder).index()
     assert builds == [1]
