@@ -18,6 +18,13 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 # The embedding model's ONNX export (made once from the packaged weights, ~10 s) is shared by every test and
 # every subprocess a test starts, across runs: HOME moves per test, so the default ~/.cache would not be.
 os.environ.setdefault("CROSSCHECK_EMBEDDING__ONNX_DIR", str(Path(tempfile.gettempdir()) / "crosscheck-test-models"))
+# The socket guard in every Python subprocess too (tests/subprocess_guard/sitecustomize.py): attempts are logged here
+_guard_fd, SUBPROCESS_GUARD_LOG = tempfile.mkstemp(prefix="crosscheck-socket-guard-", suffix=".log")
+os.close(_guard_fd)
+os.environ["CROSSCHECK_SOCKET_GUARD_LOG"] = SUBPROCESS_GUARD_LOG
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(Path(__file__).parent / "subprocess_guard"), os.environ.get("PYTHONPATH", "")) if p
+)
 
 import pydantic_ai.models  # noqa: E402
 
@@ -86,7 +93,11 @@ def socket_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    seen = Path(SUBPROCESS_GUARD_LOG).stat().st_size
     yield attempts
+    with open(SUBPROCESS_GUARD_LOG, encoding="utf-8") as fh:  # what this test's subprocesses tried
+        fh.seek(seen)
+        attempts += [f"subprocess {line.strip()}" for line in fh if line.strip()]
     if attempts:
         pytest.fail(f"network access attempted: {attempts}", pytrace=False)
 

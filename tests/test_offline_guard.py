@@ -102,3 +102,24 @@ def test_planted_keys_never_reach_anything_a_run_writes(
     contents |= {str(p): p.read_bytes() for p in files if p != claims}
     leaks = [(where, piece) for where, data in contents.items() for piece in pieces if piece.encode() in data]
     assert not leaks
+
+
+def test_the_guard_holds_in_subprocesses_too(tmp_path: Path) -> None:
+    """A Python subprocess a test starts (the CLI, chroma run, the LLM server) gets the guard through
+    sitecustomize: a connection to another host is refused and logged, one to 127.0.0.1 is not."""
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "guard.log"
+    code = (
+        "import socket\n"
+        "try:\n    socket.create_connection(('93.184.216.34', 80), timeout=2)\nexcept RuntimeError as e:\n"
+        "    print('BLOCKED', e)\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)\n"
+        "socket.create_connection(s.getsockname(), timeout=2).close(); print('LOCAL OK')\n"
+    )
+    env = {**os.environ, "CROSSCHECK_SOCKET_GUARD_LOG": str(log)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert "BLOCKED socket guard" in out.stdout and "LOCAL OK" in out.stdout, out.stdout + out.stderr
+    assert "93.184.216.34:80" in log.read_text()
