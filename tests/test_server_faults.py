@@ -5,41 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .conftest import PROJECT_ROOT, SEEDS
+from .conftest import PROJECT_ROOT, SEEDS, free_port, start_chroma
 
 CLAIMS = [json.loads(x)["claim"] for x in (PROJECT_ROOT / "evals/gold/seed_claims.jsonl").read_text().splitlines()]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(path: Path, port: int) -> subprocess.Popen[bytes]:
-    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc
-        except OSError:
-            assert proc.poll() is None, "chroma run exited early"
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("chroma run did not start")
 
 
 def _lines(path: Path) -> Iterator[dict[str, object]]:
@@ -50,8 +24,8 @@ def _lines(path: Path) -> Iterator[dict[str, object]]:
 
 
 def test_a_stopped_server_stops_the_batch_and_resume_completes_it(tmp_path: Path) -> None:
-    port, store = _free_port(), tmp_path / "server"
-    server = _serve(store, port)
+    port, store = free_port(), tmp_path / "server"
+    server = start_chroma(store, port)
     env = {
         **os.environ,
         "CROSSCHECK_STORE__URL": f"http://127.0.0.1:{port}",
@@ -83,7 +57,7 @@ def test_a_stopped_server_stops_the_batch_and_resume_completes_it(tmp_path: Path
         partial = list(_lines(journal))
         assert 3 <= len(partial) < 30 and not any("error" in r for r in partial)  # no claim marked failed
 
-        server = _serve(store, port)  # the server is back, with its data
+        server = start_chroma(store, port)  # the server is back, with its data
         again = subprocess.run(
             [*cli, "batch", str(claims), "-o", str(out), "--resume"], env=env, capture_output=True, text=True,
             timeout=600,

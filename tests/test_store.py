@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import http.client
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +15,7 @@ from agent.app.ingest import ingest
 from agent.data.store import Embedder, StoreError
 from agent.pipeline.services import Services
 
-from .conftest import SEEDS, make_services
+from .conftest import SEEDS, free_port, make_services, start_chroma
 
 
 def _check_store(services: Services, seeds: Path) -> dict[str, list[str]]:
@@ -81,33 +77,11 @@ def test_dense_query_finds_the_right_passage(seeded_services: Services) -> None:
     assert only and all(cid.startswith("004_eb269963b8a04d98:") for cid, _ in only)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
-    exe = shutil.which("chroma") or str(Path(__import__("sys").executable).parent / "chroma")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
+    proc = start_chroma(tmp_path / "server", port)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            assert proc.poll() is None, "chroma run exited early"
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start")
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -127,7 +101,7 @@ def test_client_server_mode(chroma_server: str, tmp_path: Path, embedder: Embedd
 
 
 def test_unreachable_server_is_a_clean_error(tmp_path: Path, embedder: Embedder) -> None:
-    services = make_services(tmp_path, embedder, store={"url": f"http://127.0.0.1:{_free_port()}"})
+    services = make_services(tmp_path, embedder, store={"url": f"http://127.0.0.1:{free_port()}"})
     with pytest.raises(StoreError, match="cannot open the Chroma store"):
         services.store.documents()
 
