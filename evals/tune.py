@@ -25,7 +25,7 @@ from evals.dataset import Dataset
 from evals.runner import run_claims
 
 DEV = [PROJECT_ROOT / "evals" / "gold" / "seed_claims.jsonl", PROJECT_ROOT / "evals" / "gold" / "heldout_claims.jsonl"]
-CONFIDENCE = PROJECT_ROOT / "agent" / "nodes" / "confidence.json"
+CONFIDENCE = PROJECT_ROOT / "agent" / "pipeline" / "nodes" / "confidence.json"
 
 
 def confidence_table(rows: list[dict]) -> dict[str, dict[str, float]]:
