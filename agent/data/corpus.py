@@ -226,7 +226,12 @@ _SENT_END = re.compile(r"[.!?。！？]+[\"'”’)\]]*(?=\s+|$)|[。！？]")
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans inside text[start:end]; newlines are hard boundaries."""
+    """Sentence spans inside text[start:end]; newlines are hard boundaries.
+
+    Kept instead of pysbd (measured 2026-12-01 on the five seed articles, 48,577 characters): pysbd 0.3.4 with
+    `char_span=True` gives exact offsets and a similar split (403 sentences vs 412 here) but took 1,303 ms
+    against 3.6 ms — about 80 s of ingest for a 3 M-character corpus, where this splitter takes a fraction
+    of a second. Its rules (abbreviations, initials, a lower-case continuation) are the part worth keeping."""
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text[start:end]):
         ls = start + line.start()
