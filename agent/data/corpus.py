@@ -476,6 +476,14 @@ class _HTMLText(HTMLParser):
 
 
 def parse_html_document(doc_id: str, html: str, path: str | None = None) -> Document:
+    """Text of an HTML page: the standard library's parser, with navigation, header, footer, aside, form and
+    script elements skipped, then the plain-text rules (headline, body end).
+
+    trafilatura 2.3.1 was measured against this (2026-12-01, the five seed articles as pages with a nav bar,
+    a cookie banner, a "most read" aside and a footer): both kept all 35 article paragraphs; trafilatura also
+    removed the cookie banner, which this parser keeps as a sentence (it is a plain <div>); it was 2.5x
+    slower (24 ms vs 9 ms a page) and brings ~70 MB of dependencies (lxml, justext, dateparser, babel). Not
+    adopted yet: one synthetic layout is not enough to show it never drops a real paragraph silently."""
     parser = _HTMLText()
     parser.feed(html)
     raw = "".join(parser.parts)
