@@ -49,13 +49,32 @@ def detokenize(text: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
-def fever_pairs(path: Path) -> list[Pair]:
+_NEGATION = re.compile(r"\b(not|never|no longer|neither|nor|incapable|unable|refused)\b|n't\b", re.I)
+_CONTENT = re.compile(r"[a-z0-9]{3,}")
+
+
+def _overlap(claim: str, evidence: str) -> float:
+    words = set(_CONTENT.findall(claim.lower()))
+    return len(words & set(_CONTENT.findall(evidence.lower()))) / (len(words) or 1)
+
+
+def fever_pairs(path: Path, split: bool = False) -> list[Pair]:
+    """FEVER's pairs; `not_entailment` is "not supports" (refutes or not-enough-info, unknown which). With
+    `split`, one kind gets a hard label by construction of FEVER's claims: a negated claim ("X is not a
+    musician") whose other words the evidence mostly contains (overlap >= 0.4) is a refutation: FEVER's
+    refuted claims are mostly such mutations of a true statement. (Low overlap does not make a pair
+    neutral: "Bob Ross never hosted a show on PBS" against "He was the creator and host of ... on PBS".)"""
     out = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             d = json.loads(line)
-            label = SUPPORTS if d["label"] == "entailment" else NOT_SUPPORTS
-            out.append(Pair(d["claim"].strip(), detokenize(d["evidence"]), label, "fever"))
+            claim, evidence = d["claim"].strip(), detokenize(d["evidence"])
+            label, source = (SUPPORTS if d["label"] == "entailment" else NOT_SUPPORTS), "fever"
+            if split and label == NOT_SUPPORTS:
+                ov = _overlap(claim, evidence)
+                if _NEGATION.search(claim) and ov >= 0.4:
+                    label, source = REFUTES, "fever-negated"
+            out.append(Pair(claim, evidence, label, source))
     return out
 
 
@@ -464,7 +483,12 @@ def _texts(shared: Path) -> list[list[str]]:
 
 
 def build(
-    shared: Path, seed: int = 13, max_pairs: int = 34_000, self_supervised: bool = False, on_topic: bool = False
+    shared: Path,
+    seed: int = 13,
+    max_pairs: int = 34_000,
+    self_supervised: bool = False,
+    on_topic: bool = False,
+    fever_split: bool = False,
 ) -> tuple[list[Pair], list[Pair]]:
     """All training pairs, shuffled, and a held-out slice (5% of FEVER and SciFact-train claims) for the card.
     At most `max_pairs` training pairs (a seeded sample): one epoch must fit an hour on two CPU cores.
@@ -474,9 +498,11 @@ def build(
     claim sets (macro-F1 0.761 -> 0.749) and on the SciFact / Climate-FEVER slices (see the model card).
     `on_topic` adds `on_topic_neutrals` (questions, open possibilities, same-subject sentences). Tried
     2026-12-01 (v4) and not shipped: it fixed headings and questions read as support, but the verifier was
-    no better on dev (0.753 vs 0.761 pooled, thresholds refitted) nor on the test sets (model card)."""
+    no better on dev (0.753 vs 0.761 pooled, thresholds refitted) nor on the test sets (model card).
+    `fever_split` gives negated FEVER `not_entailment` claims a hard refutes label. Tried 2026-12-01 (v5) and
+    not shipped: up on dev (held-out 1 0.760 -> 0.804), down on the test claim sets (model card)."""
     rng = random.Random(seed)
-    fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl")
+    fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl", split=fever_split)
     sci = scifact_pairs(
         shared / "benchmarks" / "scifact" / "claims_train.jsonl",
         shared / "benchmarks" / "scifact" / "corpus.jsonl",

@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--self-supervised", action="store_true", help="add pairs made from running text (not shipped)")
     ap.add_argument("--on-topic", action="store_true", help="add on-topic neutrals: questions, hedges (not shipped)")
+    ap.add_argument("--fever-split", action="store_true", help="hard labels for negated / unrelated FEVER pairs")
     args = ap.parse_args(argv)
 
     offline_environment()
@@ -123,7 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
-    train, held = build(args.shared, args.seed, self_supervised=args.self_supervised, on_topic=args.on_topic)
+    kinds = {"self_supervised": args.self_supervised, "on_topic": args.on_topic, "fever_split": args.fever_split}
+    train, held = build(args.shared, args.seed, **kinds)
     base = str(get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(
