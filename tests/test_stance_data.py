@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 from agent.stance.data import (
     NEUTRAL,
+    NOT_SUPPORTS,
     REFUTES,
     SUPPORTS,
     Pair,
     as_question,
     as_unsure,
     contrastive,
+    fever_pairs,
     on_topic_neutrals,
 )
 
@@ -65,3 +69,19 @@ def test_contrastive_number_edit_refutes_and_hedge_supports() -> None:
     hedged = [p for p in out if p.source == "edit-num-hedge"]
     assert changed and all(p.label == REFUTES and "300" not in p.claim for p in changed)
     assert hedged and all(p.label == SUPPORTS and "300" in p.claim for p in hedged)
+
+
+def test_fever_split_makes_only_negated_overlapping_claims_refutations(tmp_path: Path) -> None:
+    rows = [
+        ("Neil Diamond is not a musician.", "Neil Diamond is an American musician and singer .", "not_entailment"),
+        ("Neil Diamond was born in Paris.", "Neil Diamond is an American musician and singer .", "not_entailment"),
+        ("Bob Ross never hosted a show on PBS.", "He was the host of The Joy of Painting .", "not_entailment"),
+        ("Neil Diamond is a musician.", "Neil Diamond is an American musician and singer .", "entailment"),
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps({"claim": c, "evidence": e, "label": y}) + "\n" for c, e, y in rows))
+    plain = [p.label for p in fever_pairs(path)]
+    split = [p.label for p in fever_pairs(path, split=True)]
+    assert plain == [NOT_SUPPORTS, NOT_SUPPORTS, NOT_SUPPORTS, SUPPORTS]
+    # negated and mostly stated: refutes; not negated: still unknown; negated but little overlap: still unknown
+    assert split == [REFUTES, NOT_SUPPORTS, NOT_SUPPORTS, SUPPORTS]
