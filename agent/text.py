@@ -166,7 +166,11 @@ STOPWORDS = frozenset(
     ]
 )
 
-# A small, domain-neutral lexicon of words news writers use interchangeably.
+# A small lexicon of words news writers use interchangeably. Its entries come from the seed articles' wording,
+# so it has to earn its place: measured 2026-12-01 with it emptied, the seed test sets lose macro-F1 (held-out 2
+# 0.568 -> 0.539, test 3 0.537 -> 0.500; dev 0.761 -> 0.704, 0.760 -> 0.715) and the SciFact and
+# Climate-FEVER slices do not move (0.345 / 0.177, 0.383 / 0.216 either way). It helps on this kind of news and
+# costs nothing elsewhere; a corpus on another topic gets no help from it.
 SYNONYMS = {
     "fake": "fraudulent",
     "bogus": "fraudulent",
