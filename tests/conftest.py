@@ -194,3 +194,13 @@ def start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     proc.kill()
     pytest.fail("chroma server did not start")
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    """A real `chroma run` on 127.0.0.1 over a temp folder: its URL."""
+    port = free_port()
+    proc = start_chroma(tmp_path / "server", port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)

@@ -15,7 +15,7 @@ from agent.app.ingest import ingest
 from agent.data.store import Embedder, StoreError
 from agent.pipeline.services import Services
 
-from .conftest import SEEDS, free_port, make_services, start_chroma
+from .conftest import SEEDS, free_port, make_services
 
 
 def _check_store(services: Services, seeds: Path) -> dict[str, list[str]]:
@@ -75,16 +75,6 @@ def test_dense_query_finds_the_right_passage(seeded_services: Services) -> None:
     assert hits[0][1] > hits[-1][1] - 1e-6 > 0.3
     only = seeded_services.store.query(vec, k=3, doc_ids=["004_eb269963b8a04d98"])
     assert only and all(cid.startswith("004_eb269963b8a04d98:") for cid, _ in only)
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    proc = start_chroma(tmp_path / "server", port)
-    url = f"http://127.0.0.1:{port}"
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 def test_client_server_mode(chroma_server: str, tmp_path: Path, embedder: Embedder, seeds_copy: Path) -> None:

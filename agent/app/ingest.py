@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from agent.data.corpus import LoadError, chunk_document, content_hash, load_paths, why_no_chunks
 from agent.data.index import VectorCache
+from agent.data.lease import ServerLease
 from agent.data.store import Embedder, VectorStore, embed_text, sentences_of
 from agent.schemas import Chunk, Document
 from agent.settings import Settings
@@ -63,16 +64,18 @@ def _noop(phase: str, done: int, total: int) -> None:
 
 
 def lock_path(settings: Settings) -> Path:
-    """One lock per data dir: the embedded store lives there, and for a server store it is this machine's
-    view of it (the lock serialises ingests started from one data dir; the server orders their writes)."""
+    """One file lock per data dir: the embedded store lives there. A server store adds a lease in the server
+    (`store_lock`), which ingests from other machines or data dirs see too."""
     return settings.data_dir / "ingest.lock"
 
 
 @contextmanager
-def store_lock(settings: Settings, progress: Progress = _noop) -> Iterator[float]:
+def store_lock(settings: Settings, progress: Progress = _noop, store: VectorStore | None = None) -> Iterator[float]:
     """Hold the ingest lock of this store; yields the seconds spent waiting for another ingest to finish.
 
-    An OS file lock (filelock: flock/LockFileEx), so a killed ingest releases it with its process."""
+    An OS file lock (filelock: flock/LockFileEx), so a killed ingest releases it with its process; for a
+    server store (`store.url`), also a lease record in the server itself (agent/data/lease.py), renewed while
+    held and expiring if its holder dies."""
     path = lock_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path))
@@ -82,8 +85,18 @@ def store_lock(settings: Settings, progress: Progress = _noop) -> Iterator[float
     except Timeout:
         progress(f"waiting for another ingest of this store ({path})", 0, 0)
         lock.acquire()
+    lease = ServerLease(store.locks) if settings.store.url and store is not None else None
     try:
-        yield time.perf_counter() - t0
+        if lease is not None:
+            url = settings.store.url
+            lease.acquire(lambda who: progress(f"waiting for another ingest of this store ({who} at {url})", 0, 0))
+        try:
+            yield time.perf_counter() - t0
+        finally:
+            if lease is not None:
+                lease.release()
+                if lease.lost:  # stalled past the lease's ttl: another ingest may have written meanwhile
+                    progress(f"warning: the ingest lease on {settings.store.url} expired while held", 0, 0)
     finally:
         lock.release()
 
@@ -129,7 +142,7 @@ def ingest(
             item.text, settings.chunking.max_chars, settings.chunking.overlap_sentences, embedder.name
         )
         docs[item.doc_id] = item
-    with store_lock(settings, progress) as waited:
+    with store_lock(settings, progress, store) as waited:
         report.lock_wait_seconds = waited
         if rebuild:
             store.reset()

@@ -42,6 +42,9 @@ def ingest(
         def progress(phase: str, done: int, total: int) -> None:
             if phase.startswith("waiting"):  # said once, also when stderr is no terminal: why nothing moves
                 err.print(f"[dim]{markup(phase)}[/]", soft_wrap=True)
+            elif phase.startswith("warning: "):
+                warn(phase.removeprefix("warning: "), "warning")
+                return
             bar.update(task, description=phases.get(phase, phase), completed=done, total=total or None)
 
         def on_error(e: Any) -> None:

@@ -273,6 +273,11 @@ class VectorStore:
         )
 
     @cached_property
+    def locks(self) -> Collection:
+        """Where a server store keeps its ingest lease (agent/data/lease.py); survives a rebuild."""
+        return self.client.get_or_create_collection(f"{self.settings.store.collection}__locks")
+
+    @cached_property
     def batch_size(self) -> int:
         return min(4096, int(self.client.get_max_batch_size()))
 
