@@ -90,6 +90,33 @@ def test_client_server_mode(chroma_server: str, tmp_path: Path, embedder: Embedd
     assert [m.doc_id for m in again.store.documents()] == sorted(p.stem for p in SEEDS.glob("*.txt"))
 
 
+def test_another_machine_reads_sentence_vectors_from_the_server(
+    chroma_server: str, tmp_path: Path, embedder: Embedder, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What one machine's ingest encoded, a machine with an empty data dir never encodes again: verifying
+    there encodes only the claim, and its local cache is filled from the server for the next restart."""
+    from agent.app.verify import verify_claim
+    from agent.data.index import CACHE_FILE, VectorCache
+
+    first = make_services(tmp_path / "machine1", embedder, store={"url": chroma_server})
+    report = ingest([seeds_copy], first.settings, first.store, first.embedder)
+    assert report.sentences_encoded > 100
+    encoded: list[str] = []
+    real = type(embedder).encode
+    monkeypatch.setattr(
+        type(embedder), "encode", lambda self, texts, **kw: encoded.extend(texts) or real(self, texts, **kw)
+    )
+    other = make_services(tmp_path / "machine2", embedder, store={"url": chroma_server})
+    claim = "Anthropic said the campaign used 24,000 fraudulent accounts."
+    record = verify_claim(other, claim)
+    assert record.citations
+    assert all(t.startswith(claim) for t in encoded), encoded[:3]  # the query only, no sentence
+    index = other.index()
+    local = VectorCache(tmp_path / "machine2" / CACHE_FILE)
+    texts = [index.sentences[i].text for i in index.by_doc["004_eb269963b8a04d98"]]
+    assert local.missing(embedder.name, texts) == []
+
+
 def test_unreachable_server_is_a_clean_error(tmp_path: Path, embedder: Embedder) -> None:
     services = make_services(tmp_path, embedder, store={"url": f"http://127.0.0.1:{free_port()}"})
     with pytest.raises(StoreError, match="cannot open the Chroma store"):

@@ -16,7 +16,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field
 
 from agent.data.corpus import LoadError, chunk_document, content_hash, load_paths, why_no_chunks
-from agent.data.index import VectorCache
+from agent.data.index import VectorCache, vector_cache
 from agent.data.lease import ServerLease
 from agent.data.store import Embedder, VectorStore, embed_text, sentences_of
 from agent.schemas import Chunk, Document
@@ -121,7 +121,7 @@ def ingest(
     `rebuild` empties the store first (under the lock), so everything is chunked and embedded anew: the way out
     of a damaged store or one built with another embedding model."""
     t0 = time.perf_counter()
-    cache = cache if cache is not None else VectorCache.of(settings.data_dir)
+    cache = cache if cache is not None else vector_cache(settings.data_dir, store)
     report = IngestReport()
     docs: dict[str, Document] = {}
     for n, item in enumerate(load_paths(paths, settings.ingest.max_doc_bytes or None), 1):

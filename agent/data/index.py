@@ -51,9 +51,8 @@ class VectorCache:
 
     Ingest fills it with every sentence of every chunk it writes (agent/app/ingest.py), in the same encode pass
     as the chunks, so the index never encodes a sentence at query time, also in a fresh process after a
-    restart. It lives next to the store rather than in it: the lookup is one local SQLite read per batch of
-    candidates, and the simplest thing that works for an embedded store and for a server store used from
-    the machine that ingested (another machine fills its own cache lazily, on first use).
+    restart. It lives next to the store: the lookup is one local SQLite read per batch of candidates. A server
+    store also keeps every vector in the server (`SharedVectorCache`), so other machines read them too.
 
     Keys are sha1(model, sentence text), so a vector can only be used for the exact text it was computed
     from: removing a document or re-ingesting a changed one leaves at most unused rows, never a stale
@@ -100,6 +99,41 @@ class VectorCache:
                 self._db.commit()
             except sqlite3.OperationalError:
                 pass  # a cache: another process holding the lock only costs a recompute later
+
+
+class SharedVectorCache(VectorCache):
+    """For a server store: the local cache in front of the server's `__sentences` collection.
+
+    Ingest writes each sentence vector to both; a lookup reads the local file first, then the server (and
+    keeps what it found locally), so a machine that did not ingest pays a server read, not an encode, and a
+    restart there is local again."""
+
+    def __init__(self, path: Path, store: VectorStore) -> None:
+        super().__init__(path)
+        self.store = store
+
+    def get(self, model: str, texts: list[str]) -> list[np.ndarray | None]:
+        out = super().get(model, texts)
+        gaps = list(dict.fromkeys(t for t, v in zip(texts, out, strict=True) if v is None))
+        if not gaps:
+            return out
+        keys = {t: self._key(model, t) for t in gaps}
+        remote = self.store.get_vectors(list(keys.values()))
+        hits = [t for t in gaps if keys[t] in remote]
+        if hits:
+            super().put(model, hits, np.stack([remote[keys[t]] for t in hits]))
+        return [v if v is not None else remote.get(keys[t]) for t, v in zip(texts, out, strict=True)]
+
+    def put(self, model: str, texts: list[str], vectors: np.ndarray) -> None:
+        super().put(model, texts, vectors)
+        self.store.put_vectors([self._key(model, t) for t in texts], np.asarray(vectors, dtype=np.float32))
+
+
+def vector_cache(data_dir: Path, store: VectorStore) -> VectorCache:
+    """The sentence-vector cache for this store: the local file, plus the server's copy for a server store."""
+    if store.settings.store.url:
+        return SharedVectorCache(data_dir / CACHE_FILE, store)
+    return VectorCache.of(data_dir)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -276,6 +276,31 @@ class VectorStore:
     def locks(self) -> Collection:
         """Where a server store keeps its ingest lease (agent/data/lease.py); survives a rebuild."""
         return self.client.get_or_create_collection(f"{self.settings.store.collection}__locks")
+
+    @cached_property
+    def sentence_vectors(self) -> Collection:
+        """A server store's sentence vectors, keyed like the local cache (agent/data/index.py
+        `SharedVectorCache`): every machine that verifies against the server reads what ingest encoded."""
+        return self.client.get_or_create_collection(
+            f"{self.settings.store.collection}__sentences", metadata={"hnsw:space": "cosine"}
+        )
+
+    def get_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(keys), self.batch_size):
+            part = list(keys[i : i + self.batch_size])
+            got = self._reach(partial(self.sentence_vectors.get, ids=part, include=["embeddings"]))
+            embs = got.get("embeddings")
+            if embs is None:
+                continue
+            for key, v in zip(got["ids"], embs, strict=True):
+                found[key] = np.asarray(v, dtype=np.float32)
+        return found
+
+    def put_vectors(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        for i in range(0, len(keys), self.batch_size):
+            part, vecs = list(keys[i : i + self.batch_size]), vectors[i : i + self.batch_size]
+            self._reach(partial(self.sentence_vectors.upsert, ids=part, embeddings=vecs))
 
     @cached_property
     def batch_size(self) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from agent.data.index import INDEX_FILE, SentenceIndex, VectorCache, tokenizer_signature
+from agent.data.index import INDEX_FILE, SentenceIndex, VectorCache, tokenizer_signature, vector_cache
 from agent.data.store import Embedder, StoreError, VectorStore
 from agent.schemas import LLMUsage
 from agent.settings import Settings
@@ -48,7 +48,7 @@ class Services:
             if idx is None or (refresh and idx.version != self.store.count()):
                 cache = self.extras.get("vector_cache")
                 if cache is None:
-                    cache = self.extras["vector_cache"] = VectorCache.of(self.settings.data_dir)
+                    cache = self.extras["vector_cache"] = vector_cache(self.settings.data_dir, self.store)
                 self.store.check_model(self.embedder.name)
                 idx = self._saved_or_built(cache)
                 self.extras["index"] = idx
