@@ -16,7 +16,9 @@ from agent.stance.data import (
     as_unsure,
     contrastive,
     fever_pairs,
+    news_stage,
     on_topic_neutrals,
+    story_pairs,
 )
 
 SUPPORTED = [
@@ -85,3 +87,62 @@ def test_fever_split_makes_only_negated_overlapping_claims_refutations(tmp_path:
     assert plain == [NOT_SUPPORTS, NOT_SUPPORTS, NOT_SUPPORTS, SUPPORTS]
     # negated and mostly stated: refutes; not negated: still unknown; negated but little overlap: still unknown
     assert split == [REFUTES, NOT_SUPPORTS, NOT_SUPPORTS, SUPPORTS]
+
+
+def _story(root: Path, name: str, who: str = "The union") -> None:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "a0.txt").write_text(
+        "Port strike ends\n\nThe strike lasted 12 days. Dockers returned on Monday. The union thanked members.\n",
+        "utf-8",
+    )
+    (folder / "a1.txt").write_text(
+        "Strike over\n\nThe port reopened after a strike of two weeks. Cranes moved again on Monday.\n", "utf-8"
+    )
+    claims = [
+        {"claim": f"The strike {who.lower()} called went on for under two weeks.", "label": "CONFLICTING",
+         "stances": {"a0": "supports", "a1": "refutes"},
+         "quotes": {"a0": "The strike lasted 12 days.", "a1": "The port reopened after a strike of two weeks."}},
+        {"claim": f"{who} thanked its members.", "label": "SUPPORTED", "stances": {"a0": "supports"},
+         "quotes": {"a0": "The union thanked members."}},
+    ]  # fmt: skip
+    (folder / "claims.jsonl").write_text("\n".join(json.dumps(c) for c in claims) + "\n", "utf-8")
+
+
+def test_story_pairs_label_quotes_windows_and_silent_articles(tmp_path: Path) -> None:
+    _story(tmp_path, "port-strike")
+    pairs = story_pairs(tmp_path, neutral_per_silent=1)
+    by = {(p.claim, p.evidence): p.label for p in pairs}
+    assert by[("The strike the union called went on for under two weeks.", "The strike lasted 12 days.")] == SUPPORTS
+    assert (
+        by[
+            (
+                "The strike the union called went on for under two weeks.",
+                "The port reopened after a strike of two weeks.",
+            )
+        ]
+        == REFUTES
+    )
+    # the quote with the sentence after it: a window, same label
+    assert by[
+        (
+            "The strike the union called went on for under two weeks.",
+            "The strike lasted 12 days. Dockers returned on Monday.",
+        )
+    ] == (SUPPORTS)
+    # a1 says nothing about the union: its sentence closest to the claim is a neutral pair, and only that one
+    silent = [p for p in pairs if p.claim == "The union thanked its members." and p.label == NEUTRAL]
+    assert len(silent) == 1 and silent[0].evidence in (tmp_path / "port-strike" / "a1.txt").read_text()
+    assert all(
+        p.label != NEUTRAL or p.claim != "The strike the union called went on for under two weeks." for p in pairs
+    )
+
+
+def test_news_stage_holds_out_whole_stories_and_replays_as_many_pairs(tmp_path: Path) -> None:
+    for name, who in (("a-story", "The union"), ("b-story", "The guild")):
+        _story(tmp_path, name, who)
+    base = [Pair(f"claim {i}", f"evidence {i}", SUPPORTS, "fever") for i in range(100)]
+    train, held = news_stage(base, repeat=2, stories=tmp_path)
+    assert held and {p.claim for p in held}.isdisjoint({p.claim for p in train if p.source.startswith("story")})
+    stories = [p for p in train if p.source.startswith("story")]
+    assert len(stories) == len([p for p in train if p.source == "fever"]) == 2 * len(held)

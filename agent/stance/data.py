@@ -108,6 +108,48 @@ def scifact_pairs(claims_path: Path, corpus_path: Path, rng: random.Random, neut
     return out
 
 
+STORIES = Path(__file__).resolve().parent / "stories"
+
+
+def _sentences(text: str) -> list[str]:
+    from agent.data.corpus import split_sentences
+
+    return [text[a:b] for a, b in split_sentences(text, 0, len(text))]
+
+
+def story_pairs(stories: Path = STORIES, neutral_per_silent: int = 2) -> list[Pair]:
+    """News-domain pairs with real three-way labels, from the invented stories in `agent/stance/stories`
+    (several articles per event that disagree on details, and claims labelled per article with the deciding
+    sentence; see its README). Each stance quote gives a pair, and so does the quote with the sentence after
+    it (the verifier also scores such two-sentence windows); an article that says nothing about a claim gives
+    `neutral_per_silent` neutral pairs: its sentences sharing the most words with the claim, the hard
+    negatives FEVER lacks (on-topic, the same names and numbers, but not stated)."""
+    out: list[Pair] = []
+    for folder in sorted(p for p in stories.iterdir() if (p / "claims.jsonl").is_file()):
+        articles = {f.stem: f.read_text(encoding="utf-8") for f in sorted(folder.glob("*.txt"))}
+        sentences = {doc: _sentences(text) for doc, text in articles.items()}
+        for line in (folder / "claims.jsonl").read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            claim, stances, quotes = d["claim"].strip(), d.get("stances", {}), d.get("quotes", {})
+            for doc, stance in stances.items():
+                quote = quotes.get(doc, "").strip()
+                if not quote or doc not in articles:
+                    continue
+                label = SUPPORTS if stance == "supports" else REFUTES
+                out.append(Pair(claim, quote, label, f"story-{stance}"))
+                sents = sentences[doc]
+                at = next((i for i, x in enumerate(sents) if quote in x or x in quote), None)
+                if at is not None and at + 1 < len(sents):
+                    out.append(Pair(claim, f"{sents[at]} {sents[at + 1]}", label, f"story-{stance}"))
+            for doc in sorted(set(articles) - set(stances)):
+                ranked = sorted(sentences[doc], key=lambda x: -_overlap(claim, x))
+                for sent in ranked[:neutral_per_silent]:
+                    out.append(Pair(claim, sent, NEUTRAL, "story-neutral"))
+    return out
+
+
 # ---------------------------------------------------------------- contrastive edits
 _NUM = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w]|[.,]\d)")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20[0-3]\d)\b")
@@ -524,3 +566,25 @@ def build(
         held += added_detail(held, random.Random(seed + 2))
     rng.shuffle(train)
     return train[:max_pairs], held
+
+
+def news_stage(
+    base: list[Pair], seed: int = 13, repeat: int = 2, stories: Path = STORIES
+) -> tuple[list[Pair], list[Pair]]:
+    """The second training stage: the story pairs (`story_pairs`) `repeat` times, mixed with as many pairs
+    replayed from the first stage's training set (so the encyclopaedic and biomedical skills stay), shuffled;
+    the pairs of every sixth story (by name) are held out for the card."""
+    rng = random.Random(seed + 7)
+    pairs = story_pairs(stories)
+    folders = sorted(p.name for p in stories.iterdir() if (p / "claims.jsonl").is_file())
+    held_stories = set(folders[::6])
+    held_claims: set[str] = set()
+    for f in held_stories:
+        for line in (stories / f / "claims.jsonl").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                held_claims.add(json.loads(line)["claim"].strip())
+    train = [p for p in pairs if p.claim not in held_claims] * repeat
+    held = [p for p in pairs if p.claim in held_claims]
+    train += rng.sample(base, min(len(base), len(train)))
+    rng.shuffle(train)
+    return train, held

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from agent.settings import PROJECT_ROOT, offline_environment
-from agent.stance.data import LABEL_NAMES, NOT_SUPPORTS, Pair, build
+from agent.stance.data import LABEL_NAMES, NOT_SUPPORTS, Pair, build, news_stage
 
 
 def _batches(pairs: list[Pair], tokenizer, batch_size: int, rng: random.Random) -> list[list[Pair]]:  # type: ignore[no-untyped-def]
@@ -114,6 +114,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--self-supervised", action="store_true", help="add pairs made from running text (not shipped)")
     ap.add_argument("--on-topic", action="store_true", help="add on-topic neutrals: questions, hedges (not shipped)")
     ap.add_argument("--fever-split", action="store_true", help="hard labels for negated / unrelated FEVER pairs")
+    ap.add_argument("--init", type=Path, help="start from this trained model folder (head kept), not the base encoder")
+    ap.add_argument(
+        "--news-stage", action="store_true", help="second stage: the news story pairs plus as many replayed pairs"
+    )
+    ap.add_argument("--story-repeat", type=int, default=2, help="times each story pair is seen in the news stage")
     args = ap.parse_args(argv)
 
     offline_environment()
@@ -126,11 +131,20 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     kinds = {"self_supervised": args.self_supervised, "on_topic": args.on_topic, "fever_split": args.fever_split}
     train, held = build(args.shared, args.seed, **kinds)
-    base = str(get_model_path())
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=3, id2label=dict(enumerate(LABEL_NAMES)), label2id={n: i for i, n in enumerate(LABEL_NAMES)}
-    )
+    held_first: list[Pair] = []
+    if args.news_stage:
+        held_first = held
+        train, held = news_stage(train, args.seed, args.story_repeat)
+    if args.init:
+        tokenizer = AutoTokenizer.from_pretrained(str(args.init))
+        model = AutoModelForSequenceClassification.from_pretrained(str(args.init), dtype=torch.float32)
+    else:
+        base = str(get_model_path())
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=3, id2label=dict(enumerate(LABEL_NAMES)),
+            label2id={n: i for i, n in enumerate(LABEL_NAMES)},
+        )  # fmt: skip
     if args.freeze_layers:
         for p in model.bert.embeddings.parameters():
             p.requires_grad = False
@@ -193,6 +207,8 @@ def main(argv: list[str] | None = None) -> None:
     spent += time.perf_counter() - t0
 
     metrics = {"heldout": evaluate(model, tokenizer, held, args.max_len)}
+    if held_first:  # what the first stage's held-out pairs score after the news stage (forgetting)
+        metrics["heldout_first_stage"] = evaluate(model, tokenizer, held_first, args.max_len)
     metrics["training"] = {
         "pairs": len(train), "steps": total, "batch_size": args.batch_size, "max_len": args.max_len, "lr": args.lr,
         "seed": args.seed, "freeze_layers": args.freeze_layers, "wall_s": round(spent, 1),
