@@ -272,3 +272,68 @@ def test_the_negated_word_must_be_the_claims_when_little_is_shared() -> None:
     assert not _negated_near(text, {"news"}, head=True)  # ... but connecting is what is negated
     assert _negated_near("Rather than sue Volta, the city wrote to the regulator.", {"sue"}, head=True)
     assert _negated_near("Volta declined to provide the logs.", {"provid"}, head=True)  # provided ~ provide
+
+
+def _figure_check(claim: str, sentence: str):  # type: ignore[no-untyped-def]
+    from agent.pipeline.nodes.checks import figures
+    from agent.pipeline.nodes.checks.base import make_context
+    from agent.pipeline.nodes.extract import extract_features
+
+    ctx = make_context(extract_features(claim), ev("s", sentence), extract_features(sentence), IDF)
+    assert ctx is not None
+    return figures.check(ctx)
+
+
+def test_money_states_a_figure_without_a_noun_but_never_contradicts_one() -> None:
+    got = _figure_check(
+        "The ransomware attack will cost the city over $6 million in total.",
+        "The total cost of the ransomware attack is now put at $6.2 million.",
+    )
+    assert got.matched == ("q0",) and not got.refutes  # "over $6 million" holds for $6.2 million
+    got = _figure_check(
+        "The ransomware attack will cost the city under $5 million in total.",
+        "The total cost of the ransomware attack is now put at $6.2 million.",
+    )
+    assert not got.matched and not got.refutes  # money alone is not enough to say it is the same sum
+    got = _figure_check(
+        "The city paid a ransom of about $2.5 million.",
+        "The city council approved $1.8 million in emergency funds.",
+    )
+    assert not got.matched and not got.refutes
+
+
+def test_a_date_both_sides_state_counts_as_shared_words() -> None:
+    """ "uncovered on the fifth of October" shares few words with "discovered early on Oct. 5": the date's own words
+    count as shared when both sides give that day, so the sentence is checked (and its date matched)."""
+    from agent.pipeline.nodes.checks import dates
+    from agent.pipeline.nodes.checks.base import make_context
+    from agent.pipeline.nodes.extract import extract_features
+
+    text = "The attack was discovered early on Oct. 5, when billing servers were found encrypted."
+    sent = extract_features(text)
+    ctx = make_context(
+        extract_features("The attack was uncovered on the fifth of October."), ev("s", text, 0.5), sent, IDF
+    )
+    assert ctx is not None and dates.check(ctx).matched == ("d0",)
+    assert (
+        make_context(
+            extract_features("The attack was uncovered on the ninth of October."), ev("s", text, 0.5), sent, IDF
+        )
+        is None
+    )
+
+
+def test_short_durations_are_compared_by_ratio_not_by_three_days() -> None:
+    from agent.pipeline.nodes.checks import durations
+    from agent.pipeline.nodes.checks.base import make_context
+    from agent.pipeline.nodes.extract import extract_features
+
+    def check(claim: str, text: str):  # type: ignore[no-untyped-def]
+        ctx = make_context(extract_features(claim), ev("s", text), extract_features(text), IDF)
+        assert ctx is not None
+        return durations.check(ctx)
+
+    text = "Dispatchers logged 911 calls on paper for about 9 hours during the outage."
+    assert not check("Dispatchers logged 911 calls on paper for about two days.", text).matched
+    assert check("Dispatchers logged 911 calls on paper for nine hours.", text).matched == ("t0",)
+    assert check("The portal was down for two weeks.", "The portal was down for 15 days.").matched == ("t0",)

@@ -102,3 +102,30 @@ def test_half_units_and_vague_counts_in_durations() -> None:
     assert [(d.text, round(d.days)) for d in f.durations] == [("a month and a half", 46)]
     # "a few months" has no value to check: it must not become a duration a claim is refuted by
     assert extract_features("raising such allegations for the second time in a few months").durations == []
+
+
+def test_dates_with_ordinal_words() -> None:
+    assert [(d.month, d.day) for d in extract_dates("The attack was uncovered on the fifth of October.")] == [(10, 5)]
+    assert [(d.year, d.month, d.day) for d in extract_dates("It ended on October twenty-first, 2026.")] == [
+        (2026, 10, 21)
+    ]
+    assert all(d.day is None for d in extract_dates("Its March second-quarter results were weak."))
+
+
+def test_a_duration_of_something_is_a_duration_a_gap_is_not() -> None:
+    assert [round(d.days) for d in extract_durations("Residents get two years of free credit monitoring.")] == [730]
+    assert [round(d.days) for d in extract_durations("They were offered 24 months of monitoring.")] == [730]
+    assert extract_durations("It reopened two weeks after the vote.") == []
+    assert extract_durations("It was found within two weeks of the attack.") == []
+    assert extract_durations("Talks resumed two weeks of the strike later.") == []
+
+
+def test_money_and_unit_abbreviations() -> None:
+    over = extract_quantities("The attack will cost the city over $6 million in total.")[0]
+    assert (over.currency, over.bound, over.value) == ("$", "more", 6_000_000)
+    assert [q.currency for q in extract_quantities("a £68m fee, a €312m probe and 5 million dollars")] == [
+        "£", "€", "$",
+    ]  # fmt: skip
+    assert extract_quantities("the city filled 40 seats")[0].currency == ""
+    gb = extract_quantities("a sample of around 40 GB of files")[0]
+    assert gb.unit[0] == extract_quantities("posted a 40-gigabyte sample")[0].unit[0]

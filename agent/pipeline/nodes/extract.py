@@ -139,6 +139,7 @@ class Quantity(BaseModel):
     approx: bool = False
     bound: Literal["more", "less"] | None = None
     relative: bool = Field(False, description="a difference or a rate (1,000 more than; 1,150 per account)")
+    currency: str = Field("", description="$, € or £ when the figure is money")
     start: int = 0
 
 
@@ -181,7 +182,14 @@ class Features(BaseModel):
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|mn|bn|tn|mio|[kKmMbB])\b)?"
 # not a digit inside a name or code ("Th2 cells", "rs647161", "GPT-5")
-QUANTITY_RE = re.compile(r"(?<![A-Za-z\d.,])(?P<pre>[~≈]|\$)?" + _NUM + _SCALE + r"(?P<plus>\+)?", re.I)
+QUANTITY_RE = re.compile(r"(?<![A-Za-z\d.,])(?P<pre>[~≈]|[$€£])?" + _NUM + _SCALE + r"(?P<plus>\+)?", re.I)
+_CURRENCY_WORDS = {"dollar": "$", "euro": "€", "pound": "£"}
+# unit abbreviations, as the stems of the words they stand for ("a 40-gigabyte sample" = "40 GB")
+UNIT_ALIASES = {
+    "KB": "kilobyte", "MB": "megabyte", "GB": "gigabyte", "TB": "terabyte", "PB": "petabyte", "km": "kilometre",
+    "kilometer": "kilometre", "mi": "mile", "kg": "kilogram", "lb": "pound", "lbs": "pound", "ft": "feet",
+    "cm": "centimetre", "mm": "millimetre", "kW": "kilowatt", "MW": "megawatt", "GW": "gigawatt",
+}  # fmt: skip
 _WORDNUM_RE = re.compile(
     r"\b(?P<w>" + "|".join(sorted((re.escape(k) for k in NUMBER_WORDS), key=len, reverse=True)) + r")\s+"
     r"(?P<unit>days?|weeks?|months?|years?|hours?)\b",
@@ -190,6 +198,16 @@ _WORDNUM_RE = re.compile(
 _DURATION_RE = re.compile(r"(?P<num>\d+(?:\.\d+)?)[\s-]*(?P<unit>days?|weeks?|months?|years?|hours?)\b", re.I)
 _MONTH = "|".join(sorted([*MONTHS, *MONTH_ABBREVS], key=len, reverse=True))
 _MONTH_IDX = {**MONTHS, **MONTH_ABBREVS}
+_ORDINALS = {
+    w: i + 1
+    for i, w in enumerate(
+        ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+         "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
+         "twentieth")
+    )  # fmt: skip
+} | {f"twenty-{w}": 20 + i for w, i in (("first", 1), ("second", 2), ("third", 3), ("fourth", 4), ("fifth", 5),
+        ("sixth", 6), ("seventh", 7), ("eighth", 8), ("ninth", 9))} | {"thirtieth": 30, "thirty-first": 31}  # fmt: skip
+_ORDINAL = "|".join(sorted(_ORDINALS, key=len, reverse=True))
 DATE_RES = [
     (re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"), "ymd"),
     (re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*日)?"), "ymd"),
@@ -205,6 +223,19 @@ DATE_RES = [
             re.I,
         ),
         "dMy",
+    ),
+    (
+        re.compile(
+            rf"\b(?:the\s+)?(?P<dw>{_ORDINAL})(?![-\w])\s+of\s+(?P<M>{_MONTH})\b\.?(?:,?\s+(?P<y>(?:19|20)\d{{2}})\b)?",
+            re.I,
+        ),
+        "dMy",
+    ),
+    (
+        re.compile(
+            rf"\b(?P<M>{_MONTH})\.?\s+(?:the\s+)?(?P<dw>{_ORDINAL})(?![-\w])(?:,?\s+(?P<y>(?:19|20)\d{{2}})\b)?", re.I
+        ),
+        "Mdy",
     ),
     (re.compile(rf"\b(?P<M>{_MONTH})\.?,?\s+(?:of\s+)?(?P<y>(?:19|20)\d{{2}})\b", re.I), "My"),
     (
@@ -337,6 +368,9 @@ def _unit_after(text: str, end: int) -> list[str]:
             "which",
         ):
             break
+        if w in UNIT_ALIASES:
+            unit.append(stem(UNIT_ALIASES[w]))
+            continue
         if w[0].isupper() and unit == [] and len(w) > 1:
             continue  # a name before the noun ("28.8 million Claude exchanges") is not the unit
         if w.lower() not in STOPWORDS:
@@ -456,6 +490,8 @@ def extract_quantities(text: str) -> list[Quantity]:
         if _MONTH_NEAR.search(text[max(0, m.start() - 12) : m.start()]) and value <= 31 and not scale:
             continue  # the day of a date
         approx, bound = _hedges(text, m.start(), tilde=m.group("pre") in ("~", "≈"), plus=bool(m.group("plus")))
+        currency = m.group("pre") if m.group("pre") in ("$", "€", "£") else ""
+        currency = currency or next((c for w, c in _CURRENCY_WORDS.items() if unit and unit[0] == stem(w)), "")
         relative = bool(
             re.match(
                 r"\s+(?:\w+\s+){0,2}(more|fewer|less|greater|higher|lower)\b(?!\s+than\s+\d)",
@@ -474,8 +510,15 @@ def extract_quantities(text: str) -> list[Quantity]:
         )
         out.append(
             Quantity(
-                value=value, text=m.group(), unit=unit, approx=approx, bound=bound, relative=relative, start=m.start()
-            )
+                value=value,
+                text=m.group(),
+                unit=unit,
+                approx=approx,
+                bound=bound,
+                relative=relative,
+                currency=currency,
+                start=m.start(),
+            )  # fmt: skip
         )
     return out
 
@@ -483,7 +526,9 @@ def extract_quantities(text: str) -> list[Quantity]:
 _MONTH_NEAR = re.compile(rf"\b({_MONTH})\.?\s*$", re.I)
 
 
-_RELATIVE_SPAN = re.compile(r"\s+(?:of|after|before|later|earlier|ago|since|from)\b", re.I)
+_RELATIVE_SPAN = re.compile(
+    r"\s+(?:after|before|later|earlier|ago|since|from)\b|\s+of\s+(?:the|a|an|its|their|his|her)\b", re.I
+)
 
 
 def extract_durations(text: str) -> list[Duration]:
@@ -541,7 +586,7 @@ def extract_dates(text: str) -> list[DateMention]:
                 continue
             g = m.groupdict()
             month = _MONTH_IDX[g["M"].lower()] if g.get("M") else (int(g["m"]) if g.get("m") else None)
-            day = int(g["d"]) if g.get("d") else None
+            day = int(g["d"]) if g.get("d") else _ORDINALS.get((g.get("dw") or "").lower().replace(" ", "-"))
             year = int(g["y"]) if g.get("y") else None
             if day is not None and not 1 <= day <= 31 or month is not None and not 1 <= month <= 12:
                 continue

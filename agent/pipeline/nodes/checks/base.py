@@ -17,7 +17,7 @@ from agent.data.corpus import MONTH_ABBREVS
 from agent.data.corpus import MONTHS as MONTH_WORDS
 from agent.pipeline.nodes.extract import Features, entity_key
 from agent.schemas import Evidence
-from agent.text import FIRST_TO_REPORT, STOPWORDS, stem
+from agent.text import FIRST_TO_REPORT, STOPWORDS, content_terms, stem
 
 RARE_IDF = 2.4  # a name in fewer than ~10% of sentences
 NOTABLE_IDF = 1.7  # a name in fewer than ~20% of sentences: not the corpus's omnipresent subject
@@ -83,9 +83,12 @@ def make_context(
     text = ev.sentence.text
     if doc_text:
         sent = without_common_words(sent, doc_text)
-    cov = coverage(claim.terms, sent.terms, idf)
+    # the words of a date both sides state ("the fifth of October" / "Oct. 5") count as shared
+    same_day = [c for c in claim.dates if c.day and any((d.month, d.day) == (c.month, c.day) for d in sent.dates)]
+    seen = sent.terms | {t for c in same_day for t in content_terms(c.text)} if same_day else sent.terms
+    cov = coverage(claim.terms, seen, idf)
     pterms = predicate_terms(claim)
-    pcov = coverage(pterms, sent.terms, idf) if pterms else cov
+    pcov = coverage(pterms, seen, idf) if pterms else cov
     about_response = bool(claim.responses and sent.responses and claim.entities and _mentions(text, claim.entities[0]))
     if cov < 0.3 and pcov < 0.3 and not (ev.dense >= 0.6 and cov >= 0.2) and not about_response:
         return None

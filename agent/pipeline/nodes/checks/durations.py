@@ -7,7 +7,7 @@ from agent.pipeline.nodes.checks.base import NO_RESULT, CheckContext, CheckResul
 
 def check(ctx: CheckContext) -> CheckResult:
     sd = _durations_of(ctx.sent)
-    if not sd or ctx.other_subject or not ctx.focus:
+    if not sd or ctx.other_subject:
         return NO_RESULT
     slots = 0
     matched: list[str] = []
@@ -15,10 +15,12 @@ def check(ctx: CheckContext) -> CheckResult:
     refutes: list[Refutation] = []
     for i, du in enumerate(_durations_of(ctx.claim)):
         tol = 0.2 if (du[1] or any(a for _, a, _ in sd)) else 0.1
-        if any(abs(du[0] - d) <= tol * max(du[0], d) or abs(du[0] - d) <= 3 for d, _, _ in sd):
+        # relative tolerance, and a day's rounding ("two weeks" / "15 days"); not 3 days flat: "about two days"
+        # is not "about 9 hours"
+        if any(abs(du[0] - d) <= max(tol * max(du[0], d), 1.0 if min(du[0], d) >= 7 else 0.0) for d, _, _ in sd):
             slots += 1
             matched.append(f"t{i}")
-        else:
+        elif ctx.focus:  # stating the claim's duration needs no name; contradicting it does (figures alike)
             conflicts[f"t{i}"] = f"claim says {du[2]}; source says {sd[0][2]}"
             refutes.append(Refutation(0.8, conflicts[f"t{i}"], "duration"))
     return CheckResult(slots, tuple(matched), tuple(conflicts.items()), tuple(refutes))

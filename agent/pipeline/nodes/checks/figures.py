@@ -15,7 +15,8 @@ def _q_compatible(c: Quantity, s: Quantity) -> bool | None:
         if c.bound and s.bound and c.bound != s.bound:
             return False  # "more than 25,000" vs "almost 25,000"
         if c.bound == "more" and not s.bound and not c.approx:
-            return None  # "more than 25,000" vs "about 25,000": cannot tell
+            # "over $6 million" vs "$6.2 million" holds; vs "about $6 million" cannot tell
+            return True if s.value > c.value * 1.005 and not s.approx else None
         return True
     return c.bound == "more" and s.value > c.value or c.bound == "less" and s.value < c.value
 
@@ -37,6 +38,12 @@ def check(ctx: CheckContext) -> CheckResult:
             continue
         same_unit = [qs for qs in sent.quantities if _units_match(qc, qs)]
         if not same_unit:
+            # money against money with no noun to compare ("cost over $6 million" / "the cost at $6.2 million"):
+            # enough to state the figure, never to contradict it (two sums in one story are often different sums)
+            money = [qs for qs in sent.quantities if qc.currency and qs.currency == qc.currency]
+            if any(_q_compatible(qc, qs) for qs in money) and not ctx.other_subject:
+                slots += 1
+                matched.append(f"q{i}")
             continue
         verdicts = [(_q_compatible(qc, qs), qs) for qs in same_unit]
         if any(v for v, _ in verdicts):
