@@ -337,3 +337,24 @@ def test_short_durations_are_compared_by_ratio_not_by_three_days() -> None:
     assert not check("Dispatchers logged 911 calls on paper for about two days.", text).matched
     assert check("Dispatchers logged 911 calls on paper for nine hours.", text).matched == ("t0",)
     assert check("The portal was down for two weeks.", "The portal was down for 15 days.").matched == ("t0",)
+
+
+def test_a_capitalised_first_word_the_sources_write_in_lower_case_is_not_a_name() -> None:
+    """ "Dispatchers …" is no name: with it taken for one, no source could contradict the claim's duration."""
+    text = "Emergency dispatchers logged 911 calls by hand on paper for roughly nine hours on Oct. 5."
+    claim = "Dispatchers had to log 911 calls on paper for about two days."
+    got = cross_check(claim, [ev("d", text)], IDF, doc_texts={"d": text})
+    assert [s.stance for s in got] == ["refutes"]
+    named = "Zephyrine had to log 911 calls on paper for about two days."  # never written in lower case
+    assert [s.stance for s in cross_check(named, [ev("d", text)], IDF, doc_texts={"d": text})] == ["neutral"]
+
+
+def test_a_duration_of_something_the_claim_does_not_mention_does_not_contradict_it() -> None:
+    text = "The total includes credit monitoring for affected residents and roughly two months of waived late fees."
+    claim = "Affected residents get free credit monitoring for two years."
+
+    def stance(c: str) -> str:
+        return cross_check(c, [ev("d", text)], IDF, doc_texts={"d": text})[0].stance
+
+    assert stance(claim) != "refutes"
+    assert stance("The city waived late fees for two years.") == "refutes"  # the fees are the claim's

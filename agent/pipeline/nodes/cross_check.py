@@ -378,6 +378,8 @@ def _trim_leading_words(claim: Features, texts: list[str]) -> Features:
     When no source uses the whole name but does use it without its leading word(s), keep the shorter name."""
     if not texts or not claim.entities or not claim.text.startswith(claim.entities[0]):
         return claim
+    if " " not in claim.entities[0] and _an_ordinary_first_word(claim.entities[0], texts):
+        return claim.model_copy(update={"entities": claim.entities[1:]})  # "Dispatchers had to log …"
     words = claim.entities[0].split()
     name = claim.entities[0]
     while len(words) > 1 and not any(_mentions(t, name) for t in texts):
@@ -388,6 +390,13 @@ def _trim_leading_words(claim: Features, texts: list[str]) -> Features:
     if not words or name == claim.entities[0] or not any(_mentions(t, name) for t in texts):
         return claim
     return claim.model_copy(update={"entities": [name, *claim.entities[1:]]})
+
+
+def _an_ordinary_first_word(word: str, texts: list[str]) -> bool:
+    """A claim's capitalised first word that the sources write in lower case ("dispatchers", "people") and never
+    capitalise inside a sentence is an ordinary word, not a name."""
+    cap = re.compile(rf"(?<=[a-z0-9,;:] ){re.escape(word)}\b")
+    return any(_common_word(word, t) for t in texts) and not any(cap.search(t) for t in texts)
 
 
 def idf_table(index: Any) -> dict[str, float]:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.pipeline.nodes.checks.base import NO_RESULT, CheckContext, CheckResult, Refutation, _durations_of
+from agent.text import content_terms
+
+_OF_WHAT = re.compile(r"\s+of\s+((?:[\w-]+\s+){0,2}[\w-]+)")
+
+
+def _of_something_else(ctx: CheckContext, text: str) -> bool:
+    """ "two months of waived late fees": a duration of a thing the claim does not mention cannot contradict it."""
+    for d in ctx.sent.durations:
+        if d.text == text and (m := _OF_WHAT.match(ctx.sent.text, d.start + len(d.text))):
+            return not (content_terms(m.group(1)) & ctx.claim.terms)
+    return False
 
 
 def check(ctx: CheckContext) -> CheckResult:
@@ -20,7 +33,8 @@ def check(ctx: CheckContext) -> CheckResult:
         if any(abs(du[0] - d) <= max(tol * max(du[0], d), 1.0 if min(du[0], d) >= 7 else 0.0) for d, _, _ in sd):
             slots += 1
             matched.append(f"t{i}")
-        elif ctx.focus:  # stating the claim's duration needs no name; contradicting it does (figures alike)
-            conflicts[f"t{i}"] = f"claim says {du[2]}; source says {sd[0][2]}"
+        elif ctx.focus and (rival := [x for x in sd if not _of_something_else(ctx, x[2])]):
+            # stating the claim's duration needs no name; contradicting it does (figures alike)
+            conflicts[f"t{i}"] = f"claim says {du[2]}; source says {rival[0][2]}"
             refutes.append(Refutation(0.8, conflicts[f"t{i}"], "duration"))
     return CheckResult(slots, tuple(matched), tuple(conflicts.items()), tuple(refutes))
