@@ -146,3 +146,16 @@ def test_news_stage_holds_out_whole_stories_and_replays_as_many_pairs(tmp_path: 
     assert held and {p.claim for p in held}.isdisjoint({p.claim for p in train if p.source.startswith("story")})
     stories = [p for p in train if p.source.startswith("story")]
     assert len(stories) == len([p for p in train if p.source == "fever"]) == 2 * len(held)
+
+
+def test_build_mixes_the_stories_into_one_stage_only_when_asked() -> None:
+    from agent.settings import Settings
+    from agent.stance.data import build
+
+    shared = Settings().benchmarks_dir.parent
+    plain, plain_held = build(shared)
+    assert not any(p.source.startswith("story") for p in plain + plain_held)  # make train-stance: v2's pairs
+    mixed, held = build(shared, stories=2)
+    news = [p for p in mixed if p.source.startswith("story")]
+    assert news and len(mixed) == len(plain) + len(news)
+    assert {p.claim for p in held if p.source.startswith("story")}.isdisjoint({p.claim for p in news})

@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         "--news-stage", action="store_true", help="second stage: the news story pairs plus as many replayed pairs"
     )
     ap.add_argument("--story-repeat", type=int, default=2, help="times each story pair is seen in the news stage")
+    ap.add_argument("--mix-stories", type=int, default=0, help="mix the story pairs, this many times, into one stage")
     args = ap.parse_args(argv)
 
     offline_environment()
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     kinds = {"self_supervised": args.self_supervised, "on_topic": args.on_topic, "fever_split": args.fever_split}
+    kinds["stories"] = args.mix_stories
     train, held = build(args.shared, args.seed, **kinds)
     held_first: list[Pair] = []
     if args.news_stage:
