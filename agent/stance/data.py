@@ -138,15 +138,15 @@ def story_pairs(stories: Path = STORIES, neutral_per_silent: int = 2) -> list[Pa
                 if not quote or doc not in articles:
                     continue
                 label = SUPPORTS if stance == "supports" else REFUTES
-                out.append(Pair(claim, quote, label, f"story-{stance}"))
+                out.append(Pair(claim, quote, label, f"story-{stance}-{folder.name}"))
                 sents = sentences[doc]
                 at = next((i for i, x in enumerate(sents) if quote in x or x in quote), None)
                 if at is not None and at + 1 < len(sents):
-                    out.append(Pair(claim, f"{sents[at]} {sents[at + 1]}", label, f"story-{stance}"))
+                    out.append(Pair(claim, f"{sents[at]} {sents[at + 1]}", label, f"story-{stance}-{folder.name}"))
             for doc in sorted(set(articles) - set(stances)):
                 ranked = sorted(sentences[doc], key=lambda x: -_overlap(claim, x))
                 for sent in ranked[:neutral_per_silent]:
-                    out.append(Pair(claim, sent, NEUTRAL, "story-neutral"))
+                    out.append(Pair(claim, sent, NEUTRAL, f"story-neutral-{folder.name}"))
     return out
 
 
@@ -584,13 +584,9 @@ def news_stage(
     the pairs of every sixth story (by name) are held out for the card."""
     rng = random.Random(seed + 7)
     pairs = story_pairs(stories)
-    folders = sorted(p.name for p in stories.iterdir() if (p / "claims.jsonl").is_file())
+    folders = sorted({p.source.split("-", 2)[2] for p in pairs})  # a pair's source names its story
     held_stories = set(folders[::6])
-    held_claims: set[str] = set()
-    for f in held_stories:
-        for line in (stories / f / "claims.jsonl").read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                held_claims.add(json.loads(line)["claim"].strip())
+    held_claims = {p.claim for p in pairs if p.source.split("-", 2)[2] in held_stories}
     train = [p for p in pairs if p.claim not in held_claims] * repeat
     held = [p for p in pairs if p.claim in held_claims]
     train += rng.sample(base, min(len(base), len(train)))

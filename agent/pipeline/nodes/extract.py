@@ -183,7 +183,7 @@ _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s*(?P<scale>thousand|million|billion|trillion|mn|bn|tn|mio|[kKmMbB])\b)?"
 # not a digit inside a name or code ("Th2 cells", "rs647161", "GPT-5")
 QUANTITY_RE = re.compile(r"(?<![A-Za-z\d.,])(?P<pre>[~≈]|[$€£])?" + _NUM + _SCALE + r"(?P<plus>\+)?", re.I)
-_CURRENCY_WORDS = {"dollar": "$", "euro": "€", "pound": "£"}
+_CURRENCY_WORDS = {stem(w): c for w, c in (("dollar", "$"), ("euro", "€"), ("pound", "£"))}  # by unit stem
 # unit abbreviations, as the stems of the words they stand for ("a 40-gigabyte sample" = "40 GB")
 UNIT_ALIASES = {
     "KB": "kilobyte", "MB": "megabyte", "GB": "gigabyte", "TB": "terabyte", "PB": "petabyte", "km": "kilometre",
@@ -491,7 +491,7 @@ def extract_quantities(text: str) -> list[Quantity]:
             continue  # the day of a date
         approx, bound = _hedges(text, m.start(), tilde=m.group("pre") in ("~", "≈"), plus=bool(m.group("plus")))
         currency = m.group("pre") if m.group("pre") in ("$", "€", "£") else ""
-        currency = currency or next((c for w, c in _CURRENCY_WORDS.items() if unit and unit[0] == stem(w)), "")
+        currency = currency or (_CURRENCY_WORDS.get(unit[0], "") if unit else "")
         relative = bool(
             re.match(
                 r"\s+(?:\w+\s+){0,2}(more|fewer|less|greater|higher|lower)\b(?!\s+than\s+\d)",
@@ -586,7 +586,7 @@ def extract_dates(text: str) -> list[DateMention]:
                 continue
             g = m.groupdict()
             month = _MONTH_IDX[g["M"].lower()] if g.get("M") else (int(g["m"]) if g.get("m") else None)
-            day = int(g["d"]) if g.get("d") else _ORDINALS.get((g.get("dw") or "").lower().replace(" ", "-"))
+            day = int(g["d"]) if g.get("d") else _ORDINALS.get((g.get("dw") or "").lower())
             year = int(g["y"]) if g.get("y") else None
             if day is not None and not 1 <= day <= 31 or month is not None and not 1 <= month <= 12:
                 continue
