@@ -164,6 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=Path, default=None, help="default reports/scifact[-slice<N>]")
     ap.add_argument("--data-dir", type=Path, default=None, help="default .bench/scifact[-slice<N>]")
     ap.add_argument("--split", default="dev")
+    ap.add_argument(
+        "--held-out",
+        action="store_true",
+        help="with --split train: only the claims the stance model's training held out (a clean dev set; "
+        "with --slice N, all of them and their own corpus)",
+    )
     bench.add_gate_arguments(ap, "scifact")
     args = ap.parse_args(argv)
     return bench.run_and_gate(args, "scifact", run, GATED, data_dir_default=True)
@@ -182,8 +188,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     claims = [json.loads(x) for x in claims_path.read_text().splitlines() if x.strip()]
     services = Services.from_settings(settings)
     slice_info, keep = None, None
+    if getattr(args, "held_out", False):
+        if args.split != "train":
+            sys.exit("--held-out reads the training split: add --split train")
+        from agent.stance.data import held_out_claims
+
+        held = held_out_claims(settings.benchmarks_dir.parent)
+        claims = [c for c in claims if c["claim"].strip() in held]
     if args.slice:
-        claims = slice_claims(claims, args.slice, args.seed)
+        claims = slice_claims(claims, min(args.slice, len(claims)), args.seed)
         records = corpus_records(corpus)
         keep = slice_doc_ids(claims, (d for d, _ in records), args.others, args.seed)
         corpus = args.data_dir / "corpus.jsonl"

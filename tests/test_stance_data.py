@@ -150,11 +150,15 @@ def test_news_stage_holds_out_whole_stories_and_replays_as_many_pairs(tmp_path: 
 
 def test_build_mixes_the_stories_into_one_stage_only_when_asked() -> None:
     from agent.settings import Settings
-    from agent.stance.data import build
+    from agent.stance.data import build, held_out_claims
 
     shared = Settings().benchmarks_dir.parent
     plain, plain_held = build(shared)
     assert not any(p.source.startswith("story") for p in plain + plain_held)  # make train-stance: v2's pairs
+    held_sci = {p.claim for p in plain_held if p.source.startswith("scifact")}
+    trained = {p.claim for p in plain}
+    assert held_sci and held_sci <= held_out_claims(shared)  # the clean SciFact dev set is what training held out
+    assert held_sci.isdisjoint(trained)
     mixed, held = build(shared, stories=2)
     news = [p for p in mixed if p.source.startswith("story")]
     assert news and len(mixed) == len(plain) + len(news)

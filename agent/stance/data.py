@@ -554,9 +554,7 @@ def build(
         rng,
     )
     base = fever + sci + (text_pairs(_texts(shared), rng) if self_supervised else [])
-    claims = sorted({p.claim for p in base})
-    rng.shuffle(claims)
-    held_claims = set(claims[: len(claims) // 20])
+    held_claims = _held_claims(base, rng)
     train = [p for p in base if p.claim not in held_claims]
     held = [p for p in base if p.claim in held_claims]
     train += contrastive(train, rng)
@@ -574,6 +572,21 @@ def build(
         held += news_held
     rng.shuffle(train)
     return train[:max_pairs], held
+
+
+def _held_claims(base: list[Pair], rng: random.Random) -> set[str]:
+    claims = sorted({p.claim for p in base})
+    rng.shuffle(claims)
+    return set(claims[: len(claims) // 20])
+
+
+def held_out_claims(shared: Path, seed: int = 13) -> set[str]:
+    """The claims `build` (default options) holds out of training: a clean dev set for the verifier on
+    SciFact-train claims (`python -m evals.scifact --split train --held-out`)."""
+    rng = random.Random(seed)
+    fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl")
+    root = shared / "benchmarks" / "scifact"
+    return _held_claims(fever + scifact_pairs(root / "claims_train.jsonl", root / "corpus.jsonl", rng), rng)
 
 
 def news_stage(
