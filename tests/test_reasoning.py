@@ -160,3 +160,21 @@ def test_an_event_named_by_its_actors_alone() -> None:
     p = parse_period(claim)
     assert p is not None
     assert period_finding(p, claim, sentences(STORY), {**IDF, "schedul": 4.0, "hear": 4.0, "safety": 4.0}) is None
+
+
+def test_a_year_claim_is_dated_by_a_bare_year_in_the_source() -> None:
+    # "a 2023 audit": the year is the audit's, though no sentence gives it a month; the breach notice's
+    # Nov. 2 date is another event and must not stand in for it
+    story = [
+        "A 2024 safety audit of Volta scooters found worn brake cables in the fleet.",
+        "Volta's fleet team filed a safety notice with regulators on Nov. 2, 2024.",
+    ]
+    idf = {**IDF, "audit": 4.0, "brake": 4.0, "cabl": 4.0, "worn": 4.0, "safeti": 3.0}
+    claim = "A 2023 safety audit found worn brake cables in Volta's fleet."
+    p = parse_period(claim)
+    assert p is not None
+    found = period_finding(p, claim, sentences(story), idf)
+    assert found is not None and found[0] is False and "source dates it 2024" in found[1], found
+    same = "A 2024 safety audit found worn brake cables in Volta's fleet."
+    found = period_finding(parse_period(same), same, sentences(story), idf)  # type: ignore[arg-type]
+    assert found is not None and found[0] is True and found[2][0].text == story[0], found

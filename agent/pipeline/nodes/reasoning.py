@@ -553,6 +553,7 @@ def find_event(
     days: bool = True,
     prefer_span: bool = False,
     figures: Sequence[Quantity] = (),
+    years: bool = False,
 ) -> Event | None:
     """The dated event a phrase describes: the date (or range, when `span`) written nearest to the
     phrase's own words. Names alone do not pick a date ("Anthropic" is near every date in a story
@@ -561,7 +562,8 @@ def find_event(
     date range and nothing better gives that range for a period ("the campaign"). `days=False` also
     takes month-only dates ("between April and June"); `prefer_span` takes a range over a single day
     unless the day is a much better match. A sentence giving a different figure for one of the claim's
-    `figures` (24,000 accounts when the claim says 25,000) is about another event."""
+    `figures` (24,000 accounts when the claim says 25,000) is about another event. `years` takes only bare
+    years ("a 2023 audit"), each an event spanning its year: for a claim dated only by its year."""
     names = {w for e in extract_entities(phrase) for w in entity_key(e).split()}
     terms = (
         {t for t in content_terms(phrase) if t not in _EVENT_STOP and t not in _CALENDAR_WORDS} - names - LIGHT_VERBS
@@ -583,7 +585,10 @@ def find_event(
     ranges: dict[tuple[dt.date, dt.date], Event] = {}
     for s in sentences:
         f = features_of(s.text)
-        dated = [d for d in f.dates if d.month is not None and (d.day is not None or not days)]
+        if years:
+            dated = [d for d in f.dates if d.month is None and d.year]
+        else:
+            dated = [d for d in f.dates if d.month is not None and (d.day is not None or not days)]
         if not dated or _other_figures(figures, f.quantities):
             continue
         words = [(m.start(), stem(m.group())) for m in re.finditer(r"[A-Za-z][A-Za-z'-]+", s.text)]
@@ -596,7 +601,9 @@ def find_event(
                 if w in terms or w in rare:
                     gap = max(0, d.start - pos, pos - (d.start + len(d.text)))
                     score += idf.get(w, 3.0) / (1.0 + gap / 40.0)
-            start, end = cal.date(d), cal.date(d, last=True)
+            bare = d.month is None and d.year is not None
+            start = dt.date(d.year, 1, 1) if bare and d.year else cal.date(d)
+            end = dt.date(d.year, 12, 31) if bare and d.year else cal.date(d, last=True)
             if start is None or end is None:
                 continue
             nxt = dated[i + 1] if i + 1 < len(dated) else None
@@ -741,6 +748,9 @@ def parse_period(claim: str) -> Period | None:
     return found
 
 
+BARE_YEAR_MARGIN = 1.5
+
+
 def period_finding(
     period: Period, claim: str, sentences: Sequence[Sentence], idf: dict[str, float]
 ) -> tuple[bool | None, str, list[Sentence]] | None:
@@ -753,9 +763,17 @@ def period_finding(
     ev = find_event(
         phrase, sentences, idf, cal, span=period.precise, fallback=True, days=False, prefer_span=True, figures=figures
     )
+    if period.start.timetuple().tm_yday == 1 and (period.end - period.start).days >= 364:
+        # a claim dated by its year alone: a bare year in the source ("a 2023 audit") dates the event when
+        # its sentence matches the claim's words clearly better than any dated sentence does
+        bare = find_event(phrase, sentences, idf, cal, days=False, figures=figures, years=True)
+        if bare is not None and (ev is None or bare.score >= BARE_YEAR_MARGIN * ev.score):
+            ev = bare
     if ev is None:
         return None
     when = f"{ev.start:%B %-d, %Y}" + (f" to {ev.end:%B %-d, %Y}" if ev.end != ev.start else "")
+    if (ev.start.month, ev.start.day, ev.end.month, ev.end.day) == (1, 1, 12, 31) and ev.start.year == ev.end.year:
+        when = str(ev.start.year)
     said = f"claim says {period.text}; source dates it {when}"
     if period.precise:
         same = abs((ev.start - period.start).days) <= 1 and abs((ev.end - period.end).days) <= 1
