@@ -231,6 +231,9 @@ def test_response_cues_belong_to_the_actor() -> None:
     assert _responses_by("The case is harder to dismiss as a rumour, analysts say of Volta.", "Volta") == set()
     assert _responses_by("If confirmed, it would show Volta cut corners.", "Volta") == set()
     assert _responses_by("Regulators declined to comment.", "Volta") == set()
+    # an appositive between the actor and the cue
+    long = "Volta Mobility, the company whose scooters make up most of the city's fleet, declined to comment."
+    assert _responses_by(long, "Volta") == {"no_response"}
 
 
 def test_a_list_with_one_name_swapped_refutes() -> None:
