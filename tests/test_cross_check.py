@@ -305,6 +305,20 @@ def test_money_states_a_figure_without_a_noun_but_never_contradicts_one() -> Non
     assert not got.matched and not got.refutes
 
 
+def test_money_governed_by_the_same_verb_contradicts() -> None:
+    # "demanded $2.5 million" / "demanded $4 million": the verb says it is the same sum
+    got = _figure_check(
+        "The Volta hackers demanded $2.5 million from the city.",
+        "The Volta hackers demanded roughly $4 million in cryptocurrency.",
+    )
+    assert not got.matched and got.refutes and "$4 million" in got.refutes[0].reason
+    got = _figure_check(  # another verb: another sum, so still no contradiction
+        "The Volta hackers demanded $2.5 million from the city.",
+        "The city of Volta has spent $4 million on recovery.",
+    )
+    assert not got.refutes
+
+
 def test_a_date_both_sides_state_counts_as_shared_words() -> None:
     """ "uncovered on the fifth of October" shares few words with "discovered early on Oct. 5": the date's own words
     count as shared when both sides give that day, so the sentence is checked (and its date matched)."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from agent.pipeline.nodes.checks.base import CheckContext, CheckResult, Refutation
 from agent.pipeline.nodes.extract import Quantity
+from agent.text import stem
 
 GENERIC_UNIT = {"ai", "model", "firm", "total", "more", "new", "than", "additional"}
 
@@ -27,6 +30,21 @@ def _units_match(c: Quantity, s: Quantity) -> bool:
     return bool(cu & su)
 
 
+_LEAD = re.compile(
+    r"([A-Za-z][A-Za-z'-]+)\s+(?:(?:about|around|roughly|nearly|almost|some|over|more than|less than|"
+    r"at least|up to|a|an|the|of|only|just|another)\s+)*$",
+    re.I,
+)
+_NOT_A_VERB = {"of", "to", "for", "and", "or", "than", "with", "from", "by", "at", "in", "on", "is", "was", "be"}
+
+
+def _verb_before(text: str, q: Quantity) -> str | None:
+    """The stem of the word that governs a sum ("demanded $4 million" -> demand), skipping hedges."""
+    m = _LEAD.search(text[max(0, q.start - 60) : q.start])
+    word = m.group(1).lower() if m else None
+    return stem(word) if word and word not in _NOT_A_VERB and len(word) > 2 else None
+
+
 def check(ctx: CheckContext) -> CheckResult:
     claim, sent = ctx.claim, ctx.sent
     slots = 0
@@ -40,10 +58,17 @@ def check(ctx: CheckContext) -> CheckResult:
         if not same_unit:
             # money against money with no noun to compare ("cost over $6 million" / "the cost at $6.2 million"):
             # enough to state the figure, never to contradict it (two sums in one story are often different sums)
+            # The one exception: the same verb governs both sums ("demanded $2.5 million" / "demanded $4 million").
             money = [qs for qs in sent.quantities if qc.currency and qs.currency == qc.currency]
             if any(_q_compatible(qc, qs) for qs in money) and not ctx.other_subject:
                 slots += 1
                 matched.append(f"q{i}")
+            elif money and not ctx.other_subject and ctx.focus and (verb := _verb_before(claim.text, qc)):
+                same_verb = [qs for qs in money if _verb_before(sent.text, qs) == verb]
+                qs = next((q for q in same_verb if _q_compatible(qc, q) is False), None)
+                if qs is not None:
+                    conflicts[f"q{i}"] = f"claim says {qc.text}; source says {qs.text}"
+                    refutes.append(Refutation(0.9, conflicts[f"q{i}"], "figure"))
             continue
         verdicts = [(_q_compatible(qc, qs), qs) for qs in same_unit]
         if any(v for v, _ in verdicts):
