@@ -1,6 +1,6 @@
 """Scale benchmark: verification cost as the corpus grows (`make bench-scale`, not in CI).
 
-    python -m evals.bench_scale [--sizes 1000 10000 50000] [--claims 40] [--out reports/bench-scale.json]
+    python -m evals.bench_scale [--sizes 1000 10000 50000] [--claims 40] [--out reports/bench-scale.json] [--server]
 
 For each size, a corpus of that many documents is built from SciFact's 5,183 abstracts (repeated with new
 ids and a numbered title past 5,183, so every document is distinct to the store), ingested into a fresh
@@ -156,6 +156,33 @@ def phase_batch(data_dir: Path, n: str) -> dict[str, Any]:
 PHASES = {"ingest": phase_ingest, "verify": phase_verify, "batch": phase_batch}
 
 
+def start_server(path: Path) -> subprocess.Popen[bytes]:
+    """A `chroma run` on a free 127.0.0.1 port over `path`; the phases (child processes) reach it through
+    CROSSCHECK_STORE__URL."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                os.environ["CROSSCHECK_STORE__URL"] = f"http://127.0.0.1:{port}"
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit("chroma run exited early") from None
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("chroma server did not start within 60 s")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
@@ -165,6 +192,12 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "bench-scale.json")
     ap.add_argument("--keep", action="store_true", help="keep each size's store (in --work)")
     ap.add_argument("--work", type=Path, default=None, help="where the stores are built (default: a temp dir)")
+    ap.add_argument(
+        "--server",
+        action="store_true",
+        help="against a `chroma run` server on 127.0.0.1 (started here) instead of "
+        "the embedded store; results keyed '<size>-server'",
+    )
     ap.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--arg", default="", help=argparse.SUPPRESS)
@@ -180,16 +213,21 @@ def main() -> int:
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
         corpus = build_corpus(size, d / "corpus.jsonl")
-        row: dict[str, Any] = {"size": size}
+        row: dict[str, Any] = {"size": size, "store": "server" if args.server else "embedded"}
+        server = start_server(d / "server") if args.server else None
         print(f"[{size}] ingest …", flush=True)
         ing = child("ingest", d / "data", str(corpus))
         row |= {f"ingest.{k}": v for k, v in ing.items()}
-        row["store_mb"] = round(du(d / "data") / 2**20, 1)
+        row["store_mb"] = round((du(d / "data") + (du(d / "server") if server else 0)) / 2**20, 1)
         print(f"[{size}] verify …", flush=True)
         row |= {f"verify.{k}": v for k, v in child("verify", d / "data", str(args.claims)).items()}
         print(f"[{size}] batch …", flush=True)
         row |= {f"batch.{k}": v for k, v in child("batch", d / "data", str(args.claims)).items()}
-        results[str(size)] = row
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+            os.environ.pop("CROSSCHECK_STORE__URL", None)
+        results[f"{size}-server" if args.server else str(size)] = row
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2))
         print(json.dumps(row), flush=True)
