@@ -65,6 +65,16 @@ def test_merge_joins_mirror_images_and_keeps_other_points() -> None:
     assert [p.statement for p in kept] == ["Feb", "24K"] and kept[0].merged == 2
 
 
+def test_merge_joins_a_date_and_a_duration_from_one_refuting_quote() -> None:
+    # "restored on Oct. 16, after 11 days offline" refuted by one quote ("back on Oct 21, after 16 days offline"):
+    # the date and the duration are one difference; a duration refuted by another quote stays its own point
+    date = _point("Oct 16", ["a", "b"], ["c"], "date", at=0)
+    days = _point("11 days", ["b"], ["c"], "duration", at=0)
+    other = _point("3 weeks", ["a"], ["c"], "duration", at=40)
+    kept = merge([date, days, other])
+    assert [p.statement for p in kept] == ["Oct 16", "3 weeks"] and kept[0].merged == 2
+
+
 def test_conflicts_command_writes_html_and_jsonl(
     seeded_services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed_map: ConflictMap
 ) -> None:

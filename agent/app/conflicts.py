@@ -119,14 +119,18 @@ def _sides(point: Point) -> tuple[frozenset[str], frozenset[str]]:
 
 
 FAMILY = {"period": "date"}  # a date and a period of the same event are one point
+TIMED = {"date", "period", "duration"}
 
 
 def _same_point(a: Point, b: Point) -> bool:
     """Two statements on one difference: the same kind of value, and either a shared refuting quote or the
     mirror image (b's refuting sources support a, and a's refuting sources support b)."""
-    if FAMILY.get(a.check or "", a.check) != FAMILY.get(b.check or "", b.check):
-        return False
     (a_sup, a_ref), (b_sup, b_ref) = _sides(a), _sides(b)
+    if FAMILY.get(a.check or "", a.check) != FAMILY.get(b.check or "", b.check):
+        # a date and a duration that one refuting quote gives ("back on Oct 21, after 16 days offline") are one
+        # difference seen twice
+        timed = {a.check, b.check} <= TIMED
+        return timed and bool(_quotes(a) & _quotes(b)) and bool(a_sup & b_sup)
     return bool(_quotes(a) & _quotes(b)) or bool(a_ref & b_sup and b_ref & a_sup) or (a_sup, a_ref) == (b_sup, b_ref)
 
 
