@@ -62,6 +62,9 @@ def test_entities() -> None:
     ents = extract_entities("On June 24, Reuters and CNBC broke the story about Alibaba's Qwen lab and Moonshot AI.")
     assert {"Reuters", "CNBC", "Moonshot AI"} <= set(ents)
     assert "June" not in ents and "On" not in ents
+    # a timeline's weekday abbreviations are not names ("Sun" may be one, so it is not dropped)
+    timeline = "Mon, Sept 21 - Volta recalls its scooters; Wed, Sept 23 - Zipp follows."
+    assert extract_entities(timeline) == ["Volta", "Zipp"]
 
 
 def test_figures_written_in_words() -> None:
