@@ -158,6 +158,15 @@ def test_claim_initial_capitals_and_acronyms_name_the_same_people() -> None:
     tim = extract_features("Tim Scott chairs the committee.")
     assert _trim_leading_words(tim, ["Chair Tim Scott"]).entities[0] == "Tim Scott"
     assert _mentions(source, "Wall Street Journal") and not _mentions(source, "Wall Street")
+    # a company named again without its suffix, and what the suffix-less word must still be (a capitalised name)
+    assert _mentions("Volta denied that its scooters were at fault.", "Volta Technologies")
+    assert not _mentions("The volta of the poem turns here.", "Volta Technologies")
+    assert not _mentions("The group denied it.", "Lazarus Group")
+
+
+def test_a_company_named_without_its_suffix_responds_for_it() -> None:
+    s = ev("v", "Volta denied that its scooters caused the crashes, saying in a statement that it was cooperating.")
+    assert stances("Volta Technologies admitted that its scooters caused the crashes.", s) == {"v": "refutes"}
 
 
 def test_first_to_report_is_breaking_the_story() -> None:

@@ -199,10 +199,20 @@ def _is_rare(name: str, idf: dict[str, float], threshold: float = 0.0) -> bool:
     return max((idf.get(w, 9.0) for w in entity_key(name).split()), default=0.0) >= (threshold or RARE_IDF)
 
 
+# a company's legal or generic suffix: "CivicPay Solutions" is "CivicPay" on second mention
+CORPORATE_SUFFIXES = frozenset(
+    {"solutions", "inc", "corp", "corporation", "ltd", "llc", "plc", "group", "holdings", "technologies"}
+)
+
+
 def _mentions(text: str, entity: str) -> bool:
-    """The name's words, in order and adjacent, anywhere in the text — or its acronym (WSJ)."""
+    """The name's words, in order and adjacent, anywhere in the text — or its acronym (WSJ), or the name
+    without a corporate suffix ("CivicPay" for "CivicPay Solutions")."""
     words = [re.escape(w) for w in re.split(r"[\s'’-]+", entity) if w and w.lower() not in ("s",)]
     if words and re.search(r"\b" + r"(?:['’]s)?[\s-]+".join(words), text, re.I):
+        return True
+    suffixed = len(words) >= 2 and words[-1].lower().rstrip(".") in CORPORATE_SUFFIXES and len(words[0]) >= 4
+    if suffixed and re.search(r"\b" + r"(?:['’]s)?[\s-]+".join(words[:-1]) + r"\b", text):  # case kept: a name
         return True
     initials = "".join(w[0] for w in entity.split() if w[:1].isupper())
     return len(initials) >= 3 and re.search(rf"\b{initials}\b", text) is not None
