@@ -164,6 +164,19 @@ def test_claim_initial_capitals_and_acronyms_name_the_same_people() -> None:
     assert not _mentions("The group denied it.", "Lazarus Group")
 
 
+def test_a_title_case_headline_keeps_only_its_names() -> None:
+    from agent.pipeline.nodes.cross_check import _recase_headline
+    from agent.pipeline.nodes.extract import extract_features
+
+    sources = ["Regulators said Volta recalled about 12,000 scooters after brake failures in Zipptown."]
+    head = extract_features("Volta Recalls 12,000 Scooters After Brake Failures In Zipptown And Qorvex")
+    assert head.entities[0] == "Volta Recalls"  # every capitalised run reads as a name
+    # names the sources capitalise stay, ordinary words go lower case, an unknown non-word (Qorvex) stays a name
+    assert _recase_headline(head, sources).entities == ["Volta", "Zipptown", "Qorvex"]
+    plain = extract_features("Volta recalled 12,000 scooters after brake failures.")
+    assert _recase_headline(plain, sources) is plain  # a sentence-case claim is left alone
+
+
 def test_a_company_named_without_its_suffix_responds_for_it() -> None:
     s = ev("v", "Volta denied that its scooters caused the crashes, saying in a statement that it was cooperating.")
     assert stances("Volta Technologies admitted that its scooters caused the crashes.", s) == {"v": "refutes"}

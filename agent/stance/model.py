@@ -6,7 +6,9 @@ Loaded from a local folder only (the int8 ONNX export next to this module by def
 
 from __future__ import annotations
 
+import json
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,17 @@ CACHE_PAIRS = 50_000
 
 class StanceModelMissing(RuntimeError):
     pass
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    """The whole words of the shipped tokenizer's (uncased English WordPiece) vocabulary: a word list of
+    ordinary English, in which rare names ("Westmoor", "CivicPay") are absent."""
+    path = WEIGHTS_DIR / "tokenizer.json"
+    if not path.is_file():
+        return frozenset()
+    vocab = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() and len(w) >= 3)
 
 
 class StanceModel:

@@ -30,7 +30,7 @@ from agent.pipeline.nodes.checks.base import main_verb as main_verb
 from agent.pipeline.nodes.checks.base import predicate_terms as predicate_terms
 from agent.pipeline.nodes.checks.base import without_common_words as without_common_words
 from agent.pipeline.nodes.checks.responses import _responses_by as _responses_by  # re-exported: tests
-from agent.pipeline.nodes.extract import Features, entity_key, extract_features
+from agent.pipeline.nodes.extract import Features, entity_key, extract_entities, extract_features
 from agent.pipeline.nodes.reasoning import (
     Relation,
     as_evidence,
@@ -205,7 +205,8 @@ def _stances(
     for ev in evidence:
         by_doc.setdefault(ev.sentence.doc_id, []).append(ev)
     # only the retrieved documents' texts: a large corpus is not scanned per claim
-    cf = _trim_leading_words(cf, [doc_texts[d] for d in by_doc if doc_texts and d in doc_texts])
+    texts = [doc_texts[d] for d in by_doc if doc_texts and d in doc_texts]
+    cf = _trim_leading_words(_recase_headline(cf, texts), texts)
     out: list[SourceStance] = []
     for doc_id, evs in by_doc.items():
         signals = []
@@ -390,6 +391,37 @@ def _trim_leading_words(claim: Features, texts: list[str]) -> Features:
     if not words or name == claim.entities[0] or not any(_mentions(t, name) for t in texts):
         return claim
     return claim.model_copy(update={"entities": [name, *claim.entities[1:]]})
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def _recase_headline(claim: Features, texts: list[str]) -> Features:
+    """A claim written as a Title Case headline ("Westmoor Won't Pay $2.5 Million Ransom After Cyberattack")
+    capitalises every word, so every run of words reads as a name. A word the sources capitalise inside a
+    sentence keeps its capital; so does a word no source uses that is not an ordinary English word (a name the
+    sources lack); the others are written in lower case, and the names are taken again from that text."""
+    from agent.stance.model import vocabulary
+
+    long = [w for w in _WORD.findall(claim.text) if len(w) >= 4]
+    if not texts or len(long) < 4 or sum(w[0].isupper() for w in long) < 0.75 * len(long):
+        return claim
+    known: dict[str, bool] = {}
+    words = vocabulary()
+
+    def recase(m: re.Match[str]) -> str:
+        w = m.group()
+        if not w[0].isupper() or w.isupper():
+            return w  # lower case, or an acronym
+        if w not in known:
+            cap = re.compile(rf"(?<=[a-z0-9,;:] ){re.escape(w)}\b")
+            if any(cap.search(t) for t in texts):
+                known[w] = False
+            else:
+                known[w] = any(_common_word(w, t) for t in texts) or w.lower() in words
+        return w.lower() if known[w] else w
+
+    return claim.model_copy(update={"entities": extract_entities(_WORD.sub(recase, claim.text))})
 
 
 def _an_ordinary_first_word(word: str, texts: list[str]) -> bool:
