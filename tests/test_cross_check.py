@@ -175,6 +175,9 @@ def test_a_title_case_headline_keeps_only_its_names() -> None:
     assert _recase_headline(head, sources).entities == ["Volta", "Zipptown", "Qorvex"]
     plain = extract_features("Volta recalled 12,000 scooters after brake failures.")
     assert _recase_headline(plain, sources) is plain  # a sentence-case claim is left alone
+    # in capitals: an acronym the sources write in capitals stays one
+    loud = extract_features("VOLTA RECALLS 12,000 SCOOTERS AFTER NHTSA PROBE OF BRAKE FAILURES")
+    assert _recase_headline(loud, [*sources, "The NHTSA opened a probe."]).entities == ["Volta", "NHTSA"]
 
 
 def test_a_company_named_without_its_suffix_responds_for_it() -> None:

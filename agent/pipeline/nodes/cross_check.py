@@ -400,17 +400,24 @@ def _recase_headline(claim: Features, texts: list[str]) -> Features:
     """A claim written as a Title Case headline ("Westmoor Won't Pay $2.5 Million Ransom After Cyberattack")
     capitalises every word, so every run of words reads as a name. A word the sources capitalise inside a
     sentence keeps its capital; so does a word no source uses that is not an ordinary English word (a name the
-    sources lack); the others are written in lower case, and the names are taken again from that text."""
+    sources lack); the others are written in lower case, and the names are taken again from that text. An
+    ALL-CAPS headline is read the same way, a word in capitals staying so only where the sources write it so
+    (an acronym: "FBI")."""
     from agent.stance.model import vocabulary
 
     long = [w for w in _WORD.findall(claim.text) if len(w) >= 4]
     if not texts or len(long) < 4 or sum(w[0].isupper() for w in long) < 0.75 * len(long):
         return claim
+    shouting = sum(w.isupper() for w in long) >= 0.75 * len(long)
     known: dict[str, bool] = {}
     words = vocabulary()
 
     def recase(m: re.Match[str]) -> str:
         w = m.group()
+        if shouting and w.isupper():
+            if any(re.search(rf"\b{re.escape(w)}\b", t) for t in texts):
+                return w  # an acronym the sources write in capitals too
+            w = w.capitalize()
         if not w[0].isupper() or w.isupper():
             return w  # lower case, or an acronym
         if w not in known:
