@@ -30,7 +30,7 @@ from agent.pipeline.nodes.checks.base import main_verb as main_verb
 from agent.pipeline.nodes.checks.base import predicate_terms as predicate_terms
 from agent.pipeline.nodes.checks.base import without_common_words as without_common_words
 from agent.pipeline.nodes.checks.responses import _responses_by as _responses_by  # re-exported: tests
-from agent.pipeline.nodes.extract import Features, entity_key, extract_entities, extract_features
+from agent.pipeline.nodes.extract import Features, entity_key, extract_features
 from agent.pipeline.nodes.reasoning import (
     Relation,
     as_evidence,
@@ -400,7 +400,8 @@ def _recase_headline(claim: Features, texts: list[str]) -> Features:
     """A claim written as a Title Case headline ("Westmoor Won't Pay $2.5 Million Ransom After Cyberattack")
     capitalises every word, so every run of words reads as a name. A word the sources capitalise inside a
     sentence keeps its capital; so does a word no source uses that is not an ordinary English word (a name the
-    sources lack); the others are written in lower case, and the names are taken again from that text. An
+    sources lack); the others are written in lower case, and the claim is read again from that text (names,
+    attributions; same length, so every offset holds). An
     ALL-CAPS headline is read the same way, a word in capitals staying so only where the sources write it so
     (an acronym: "FBI")."""
     from agent.stance.model import vocabulary
@@ -428,7 +429,7 @@ def _recase_headline(claim: Features, texts: list[str]) -> Features:
                 known[w] = any(_common_word(w, t) for t in texts) or w.lower() in words
         return w.lower() if known[w] else w
 
-    return claim.model_copy(update={"entities": extract_entities(_WORD.sub(recase, claim.text))})
+    return extract_features(_WORD.sub(recase, claim.text)).model_copy(update={"text": claim.text})
 
 
 def _an_ordinary_first_word(word: str, texts: list[str]) -> bool:
