@@ -404,11 +404,11 @@ def _recase_headline(claim: Features, texts: list[str]) -> Features:
     attributions; same length, so every offset holds). An
     ALL-CAPS headline is read the same way, a word in capitals staying so only where the sources write it so
     (an acronym: "FBI")."""
-    from agent.stance.model import vocabulary
-
     long = [w for w in _WORD.findall(claim.text) if len(w) >= 4]
     if not texts or len(long) < 4 or sum(w[0].isupper() for w in long) < 0.75 * len(long):
         return claim
+    from agent.stance.model import vocabulary  # here: a sentence-case claim never loads the model module
+
     shouting = sum(w.isupper() for w in long) >= 0.75 * len(long)
     known: dict[str, bool] = {}
     words = vocabulary()
@@ -422,11 +422,8 @@ def _recase_headline(claim: Features, texts: list[str]) -> Features:
         if not w[0].isupper() or w.isupper():
             return w  # lower case, or an acronym
         if w not in known:
-            cap = re.compile(rf"(?<=[a-z0-9,;:] ){re.escape(w)}\b")
-            if any(cap.search(t) for t in texts):
-                known[w] = False
-            else:
-                known[w] = any(_common_word(w, t) for t in texts) or w.lower() in words
+            ordinary = any(_common_word(w, t) for t in texts) or w.lower() in words
+            known[w] = ordinary and not _capitalised_inside(w, texts)
         return w.lower() if known[w] else w
 
     return extract_features(_WORD.sub(recase, claim.text)).model_copy(update={"text": claim.text})
@@ -435,8 +432,13 @@ def _recase_headline(claim: Features, texts: list[str]) -> Features:
 def _an_ordinary_first_word(word: str, texts: list[str]) -> bool:
     """A claim's capitalised first word that the sources write in lower case ("dispatchers", "people") and never
     capitalise inside a sentence is an ordinary word, not a name."""
+    return any(_common_word(word, t) for t in texts) and not _capitalised_inside(word, texts)
+
+
+def _capitalised_inside(word: str, texts: list[str]) -> bool:
+    """The sources write the word capitalised inside a sentence (after a lower-case word or a comma): a name."""
     cap = re.compile(rf"(?<=[a-z0-9,;:] ){re.escape(word)}\b")
-    return any(_common_word(word, t) for t in texts) and not any(cap.search(t) for t in texts)
+    return any(cap.search(t) for t in texts)
 
 
 def idf_table(index: Any) -> dict[str, float]:

@@ -601,9 +601,11 @@ def find_event(
                 if w in terms or w in rare:
                     gap = max(0, d.start - pos, pos - (d.start + len(d.text)))
                     score += idf.get(w, 3.0) / (1.0 + gap / 40.0)
-            bare = d.month is None and d.year is not None
-            start = dt.date(d.year, 1, 1) if bare and d.year else cal.date(d)
-            end = dt.date(d.year, 12, 31) if bare and d.year else cal.date(d, last=True)
+            start, end = (
+                (dt.date(d.year, 1, 1), dt.date(d.year, 12, 31))
+                if d.month is None and d.year is not None  # a bare year ("a 2023 audit"): `years` only
+                else (cal.date(d), cal.date(d, last=True))
+            )
             if start is None or end is None:
                 continue
             nxt = dated[i + 1] if i + 1 < len(dated) else None
