@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,6 +34,28 @@ def test_onnx_vectors_match_sentence_transformers(embedder: Embedder) -> None:
     # batches of mixed lengths give each text the vector it gets alone (padding never leaks into the mean)
     alone = np.stack([embedder.encode([t])[0] for t in TEXTS])
     assert float((alone * a).sum(axis=1).min()) > 0.9999
+
+
+def test_batches_are_capped_in_padded_tokens(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attention's memory grows as batch × tokens²: long texts go a few at a time, short ones many at a time,
+    and the vectors are those of one big batch."""
+    onnx = embedder.onnx
+    assert onnx is not None
+    texts = [t * k for t in TEXTS[:2] for k in (1, 3, 9)] + ["short one"] * 20 + [TEXTS[4]] * 6
+    whole = onnx.encode(texts, batch_size=64, max_tokens=10**9)
+    shapes: list[tuple[int, int]] = []
+    run = onnx._run
+
+    def recorded(encs: list[Any], session: Any) -> np.ndarray:
+        shapes.append((len(encs), max(len(e.ids) for e in encs)))
+        return run(encs, session)
+
+    monkeypatch.setattr(onnx, "_run", recorded)
+    capped = onnx.encode(texts, batch_size=64, max_tokens=600)
+    assert sum(n for n, _ in shapes) == len(texts)
+    assert all(n * width <= 600 for n, width in shapes if n > 1), shapes
+    assert any(n == 1 and width > 250 for n, width in shapes) and any(n > 10 for n, _ in shapes), shapes
+    assert float((whole * capped).sum(axis=1).min()) > 0.9999
 
 
 def test_the_export_is_made_once_and_reused(embedder: Embedder) -> None:
