@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jinja2 import ChoiceLoader, Environment, PackageLoader
+
 from agent.app.report import TEMPLATES
 
 GATE_TOLERANCE = 0.02
@@ -187,10 +189,19 @@ def markdown(rows: Sequence[dict[str, Any]], summary: dict[str, Any], title: str
 
 
 # ------------------------------------------------------------------------------------------ html
+# The eval page is the eval suite's own; it extends the product's shell (base.html.j2, macros.html.j2), with
+# the product's autoescaping settings.
+EVAL_TEMPLATES = Environment(
+    loader=ChoiceLoader([PackageLoader("evals", "templates"), TEMPLATES.loader]),  # type: ignore[list-item]
+    autoescape=True,
+    keep_trailing_newline=True,
+)
+
+
 def html_report(rows: Sequence[dict[str, Any]], summary: dict[str, Any], title: str) -> str:
-    """The page is agent/templates/eval_report.html.j2 (autoescaped) on the shell the batch report uses too."""
+    """The page is evals/templates/eval_report.html.j2 (autoescaped) on the shell the batch report uses too."""
     matrix = summary.get("confusion") or []
-    return TEMPLATES.get_template("eval_report.html.j2").render(
+    return EVAL_TEMPLATES.get_template("eval_report.html.j2").render(
         title=title,
         summary=summary,
         head=[(k, _fmt(v)) for k, v in headline(summary)],

@@ -398,5 +398,5 @@ def test_a_duration_of_something_the_claim_does_not_mention_does_not_contradict_
     def stance(c: str) -> str:
         return cross_check(c, [ev("d", text)], IDF, doc_texts={"d": text})[0].stance
 
-    assert stance(claim) != "refutes"
+    assert stance(claim) == "neutral"  # the monitoring's length is not given
     assert stance("The city waived late fees for two years.") == "refutes"  # the fees are the claim's

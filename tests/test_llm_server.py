@@ -18,7 +18,7 @@ import pytest
 
 from agent.pipeline.llm import attach_llm
 from agent.pipeline.services import Services
-from agent.schemas import LABELS, ClaimRecord, LLMUsage
+from agent.schemas import ClaimRecord, LLMUsage
 from agent.settings import Settings
 from tests.conftest import free_port
 
@@ -124,7 +124,9 @@ def test_full_graph_against_llama_cpp(
     for i, claim in enumerate(CLAIMS):
         record = verify_claim(services, claim, f"c{i}")
         ClaimRecord.model_validate_json(record.model_dump_json())
-        assert record.label in LABELS
+        # every claim reached this server (the label itself is the 135M model's: any of the four is valid here;
+        # fallback labels are pinned in test_llm.py with scripted models)
+        assert (record.llm.provider, record.llm.model) == ("openai-compatible", "smollm2") and record.llm.calls >= 1
         for c in record.citations + [c for s in record.sources for c in s.citations]:
             assert index.valid_citation(c), c
         total.add(record.llm)

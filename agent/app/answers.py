@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.pipeline.nodes.cross_check import _common_word
+from agent.pipeline.nodes.checks.base import common_word
 from agent.pipeline.nodes.extract import (
     DateMention,
     entity_key,
@@ -346,7 +346,7 @@ def _is_finite_verb(word: str, rest: str) -> bool:
 def _names_in(span: str, asked: set[str], doc_text: str) -> list[str]:
     """The names in a noun phrase. "X's Y lab" is X (a unit of X); "China's Alibaba" is Alibaba."""
     names = [n for n in extract_entities(span) if entity_key(n) and entity_key(n) not in asked]
-    names = [n for n in names if not _common_word(n, doc_text) and not re.fullmatch(r"[\d\s,.-]+", n)]
+    names = [n for n in names if not common_word(n, doc_text) and not re.fullmatch(r"[\d\s,.-]+", n)]
     out = []
     for n in names:
         owned = re.search(rf"['’]s\s+{re.escape(n)}\s*(\w+)?", span)

@@ -90,8 +90,9 @@ def to_markdown(records: list[dict[str, Any]], title: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------- html
-# The page lives in agent/templates/ (batch_report.html.j2 on the shared base.html.j2 and macros.html.j2);
-# autoescaping is on for every template, so claims, quotes, reasons and titles are always escaped.
+# The pages live in agent/app/templates/ (batch_report.html.j2 and conflicts.html.j2, on the shared base.html.j2
+# and macros.html.j2); autoescaping is on for every template, so claims, quotes, reasons and titles are always
+# escaped.
 TEMPLATES = Environment(loader=PackageLoader("agent.app", "templates"), autoescape=True, keep_trailing_newline=True)
 CHART_WIDTH, BAR_HEIGHT, LABEL_WIDTH = 460, 24, 150
 

@@ -21,9 +21,9 @@ from agent.pipeline.nodes.checks.base import (
     _durations_of,
     _is_rare,
     _mentions,
+    common_word,
     make_context,
 )
-from agent.pipeline.nodes.checks.base import _common_word as _common_word  # re-exported: agent.app.answers
 from agent.pipeline.nodes.checks.base import _negated_near as _negated_near  # re-exported: tests
 from agent.pipeline.nodes.checks.base import coverage as coverage
 from agent.pipeline.nodes.checks.base import main_verb as main_verb
@@ -422,7 +422,7 @@ def _recase_headline(claim: Features, texts: list[str]) -> Features:
         if not w[0].isupper() or w.isupper():
             return w  # lower case, or an acronym
         if w not in known:
-            ordinary = any(_common_word(w, t) for t in texts) or w.lower() in words
+            ordinary = any(common_word(w, t) for t in texts) or w.lower() in words
             known[w] = ordinary and not _capitalised_inside(w, texts)
         return w.lower() if known[w] else w
 
@@ -432,7 +432,7 @@ def _recase_headline(claim: Features, texts: list[str]) -> Features:
 def _an_ordinary_first_word(word: str, texts: list[str]) -> bool:
     """A claim's capitalised first word that the sources write in lower case ("dispatchers", "people") and never
     capitalise inside a sentence is an ordinary word, not a name."""
-    return any(_common_word(word, t) for t in texts) and not _capitalised_inside(word, texts)
+    return any(common_word(word, t) for t in texts) and not _capitalised_inside(word, texts)
 
 
 def _capitalised_inside(word: str, texts: list[str]) -> bool:

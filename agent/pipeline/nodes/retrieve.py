@@ -3,8 +3,6 @@ relevant document contributing its own best evidence (not just the global top-k)
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from agent.data.index import SentenceIndex, slot_flags
@@ -99,15 +97,3 @@ def windows_of(evidence: list[Evidence], index: SentenceIndex, max_chars: int = 
 def is_thin(evidence: list[Evidence], cfg: RetrievalSettings) -> bool:
     """Too little relevant evidence: worth one wider search."""
     return sum(e.dense >= 0.45 or e.lexical >= 0.5 for e in evidence) < cfg.min_evidence
-
-
-def retrieve_node(state: Any, runtime: Any) -> dict[str, Any]:
-    ctx = runtime.context
-    index = ctx.index()
-    widen = 2 if state.widened_once else 1
-    checks = []
-    for check in state.checks:
-        ev = retrieve(check.text, index, ctx.store, ctx.embedder, ctx.settings.retrieval, widen=widen)
-        checks.append(check.model_copy(update={"evidence": ev}))
-    thin = any(is_thin(c.evidence, ctx.settings.retrieval) for c in checks)
-    return {"checks": checks, "thin": thin}

@@ -352,7 +352,7 @@ def _durations_of(f: Features) -> list[tuple[float, bool, str]]:
 
 
 @lru_cache(maxsize=16384)
-def _common_word(word: str, doc_text: str) -> bool:
+def common_word(word: str, doc_text: str) -> bool:
     """A capitalised single word the document also writes in lower case ("Story breaks", "One sentence")
     is an ordinary word at the start of a line, not a name."""
     if " " in word or not word[:1].isupper() or not word[1:].islower():
@@ -361,5 +361,5 @@ def _common_word(word: str, doc_text: str) -> bool:
 
 
 def without_common_words(sent: Features, doc_text: str) -> Features:
-    names = [e for e in sent.entities if not _common_word(e, doc_text)]
+    names = [e for e in sent.entities if not common_word(e, doc_text)]
     return sent if len(names) == len(sent.entities) else sent.model_copy(update={"entities": names})
