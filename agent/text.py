@@ -323,7 +323,12 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d+(?:[.,]\d+)*|[
 
 
 def stem(word: str) -> str:
-    """A light English stemmer: enough to match plurals and tense forms of news vocabulary."""
+    """A light English stemmer: enough to match plurals and tense forms of news vocabulary.
+
+    Kept instead of Snowball (PyStemmer): switching every rule's word lists to Snowball stems was measured worse
+    on every claim set but one (seed 0.761 -> 0.731, held-out 2 0.568 -> 0.534, 0 -> 6 confident wrong
+    refutations): Snowball folds together words the lists keep apart, and its stems ("recall" -> "recal") break
+    the lists written as words (see the README's known limitations)."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]

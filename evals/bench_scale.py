@@ -33,6 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from agent.settings import PROJECT_ROOT, Settings  # noqa: E402
+from evals.metrics import percentile  # noqa: E402
 
 
 def build_corpus(size: int, out: Path) -> Path:
@@ -97,12 +98,6 @@ def phase_ingest(data_dir: Path, corpus: str) -> dict[str, Any]:
     }
 
 
-def _pct(xs: list[float], q: float) -> float:
-    import numpy as np
-
-    return float(np.percentile(xs, q)) if xs else 0.0
-
-
 def phase_verify(data_dir: Path, n: str) -> dict[str, Any]:
     from agent.app.verify import verify_claim
     from agent.pipeline.services import Services
@@ -120,7 +115,7 @@ def phase_verify(data_dir: Path, n: str) -> dict[str, Any]:
             t = time.perf_counter()
             verify_claim(services, c)
             ms.append((time.perf_counter() - t) * 1000)
-        out[f"{name}_p50_ms"], out[f"{name}_p95_ms"] = round(_pct(ms, 50)), round(_pct(ms, 95))
+        out[f"{name}_p50_ms"], out[f"{name}_p95_ms"] = round(percentile(ms, 50)), round(percentile(ms, 95))
     out["rss_mb"] = round(_rss_mb())
     return out
 
