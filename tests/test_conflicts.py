@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.app.conflicts import ConflictMap, Point, SourceValue, conflict_map, merge
+from agent.app.conflicts import ConflictMap, Point, SourceValue, checkable, conflict_map, merge, near_other_sources
+from agent.app.ingest import ingest
 from agent.app.verify import verify_claim
 from agent.cli import app
+from agent.data.store import Embedder
 from agent.pipeline.services import Services
 from agent.schemas import Citation
+from tests.conftest import make_services
 
 CAMPAIGN = "Anthropic says the campaign ran from April 22 to June 5, 2026."
 BLOOMBERG = "004_eb269963b8a04d98"  # dates the campaign April–June 2025; the others April 22 – June 5, 2026
@@ -119,3 +122,33 @@ def test_the_html_map_renders_per_source_values_in_chromium(seed_map: ConflictMa
     rows = len(first.supporting) + len(first.refuting) + len(first.silent)
     card = dom.split('class="card"', 2)[1]
     assert card.count("<tr class=") == rows and first.refuting[0].doc_id in card
+
+
+def test_a_statement_no_other_source_comes_near_is_not_verified(tmp_path: Path, embedder: Embedder) -> None:
+    """Two reports of one flood and an unrelated race report: the race's statements cannot be contradicted by
+    another source, so the map counts them as alone and verifies only the flood's."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Flood in Kestrel Ford\n\nThe Velna River burst its banks on March 15, 2026, flooding 400 homes in Kestrel"
+        " Ford.\n\nThe mayor declared an emergency on March 16 and opened two shelters for evacuated families.\n"
+    )
+    (corpus / "b.txt").write_text(
+        "Kestrel Ford floods\n\nAbout 650 homes in Kestrel Ford were flooded when the Velna River rose on March 15,"
+        " 2026.\n\nAn emergency was declared by the mayor on March 17, officials said on Tuesday.\n"
+    )
+    (corpus / "c.txt").write_text(
+        "Harbour marathon\n\nThe winner crossed the line in 2 hours 9 minutes, a course record by 40 seconds.\n\n"
+        "Organisers said 12,500 runners started the race, up from 9,800 last year.\n"
+    )
+    services = make_services(tmp_path / "data", embedder)
+    ingest([corpus], services.settings, services.store, embedder)
+    index = services.index()
+    ids = [i for d in sorted(index.by_doc) for i in index.by_doc[d] if checkable(index.sentences[i])]
+    near = dict(zip(ids, near_other_sources(services, ids, 0.5), strict=True))
+    by_doc = {d: {near[i] for i in index.by_doc[d] if i in near} for d in index.by_doc}
+    assert by_doc == {"a": {True}, "b": {True}, "c": {False}}, by_doc
+    cmap = conflict_map(services)
+    assert (
+        cmap.statements_alone == len(index.by_doc["c"]) and cmap.statements_checked == len(ids) - cmap.statements_alone
+    )

@@ -76,9 +76,11 @@ def conflicts(
 def print_map(cmap: ConflictMap, out: Console | None = None) -> None:
     """The map as rich tables: one per point (each source: same / differs / says nothing, with its quote)."""
     out = out or console
+    alone = f" ({cmap.statements_alone} more that no other source comes near, not checked)"
     out.print(
         f"{cmap.statements_checked} checkable statements from {len(cmap.sources)} sources: "
-        f"{len(cmap.disagreements)} points where they differ", soft_wrap=True,
+        f"{len(cmap.disagreements)} points where they differ" + (alone if cmap.statements_alone else ""),
+        soft_wrap=True,
     )  # fmt: skip
     for n, p in enumerate(cmap.disagreements, 1):
         table = Table(title=f"{n}. {markup(p.statement)}", title_justify="left", show_lines=True)
