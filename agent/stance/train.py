@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "agent" / "stance" / "weights")
     ap.add_argument("--work-dir", type=Path, default=PROJECT_ROOT / ".train" / "stance")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--shuffle-seed", type=int, help="batch order only (default: --seed); another one for a further epoch"
+    )
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=5e-5)
@@ -153,7 +156,9 @@ def main(argv: list[str] | None = None) -> None:
         for layer in model.bert.encoder.layer[: args.freeze_layers]:
             for p in layer.parameters():
                 p.requires_grad = False
-    batches = _batches(train, tokenizer, args.batch_size, random.Random(args.seed))
+    batches = _batches(
+        train, tokenizer, args.batch_size, random.Random(args.seed if args.shuffle_seed is None else args.shuffle_seed)
+    )
     total = min(len(batches), args.max_steps or len(batches))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
