@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 .PHONY: setup setup-test train-stance run test lint bench-ingest bench-verify bench-batch bench-scale bench-scifact bench-climate-fever eval clean
-.PHONY: test-hardening gate gate-seed gate-heldout2 gate-test3 gate-scifact gate-climate-fever baselines
+.PHONY: test-hardening gate gate-seed gate-heldout2 gate-test3 gate-headlines gate-scifact gate-climate-fever baselines
 
 TEST_STAMP := $(VENV)/.installed-test
 
@@ -61,7 +61,7 @@ SCIFACT_SLICE := 100
 CF_SLICE      := 300
 BASE      := evals/baselines
 
-gate: gate-seed gate-heldout2 gate-test3 gate-scifact gate-climate-fever
+gate: gate-seed gate-heldout2 gate-test3 gate-headlines gate-scifact gate-climate-fever
 
 gate-seed: setup
 	$(EVAL_CMD) --baseline $(BASE)/seed.json --gate --report reports/seed
@@ -74,6 +74,13 @@ gate-test3: setup
 	  echo "$(EVAL_CMD) --dataset evals/gold/test3_claims.jsonl --baseline $(BASE)/test3.json --gate --report reports/test3"; \
 	  $(EVAL_CMD) --dataset evals/gold/test3_claims.jsonl --baseline $(BASE)/test3.json --gate --report reports/test3; \
 	else echo "gate-test3: evals/gold/test3_claims.jsonl is absent, skipped"; fi
+
+# headline-style claims on their own corpus (a third story among unrelated articles), in their own store
+HEADLINES := $(VENV)/bin/crosscheck --data-dir .crosscheck/test_headlines
+HEADLINES_EVAL := $(HEADLINES) eval --dataset evals/gold/test_headlines_claims.jsonl --no-ingest-seeds
+gate-headlines: setup
+	$(HEADLINES) ingest evals/corpora/test_headlines
+	$(HEADLINES_EVAL) --baseline $(BASE)/test_headlines.json --gate --report reports/test_headlines
 
 gate-scifact: setup
 	$(PY) -m evals.scifact --slice $(SCIFACT_SLICE) --gate --baseline $(BASE)/scifact-slice$(SCIFACT_SLICE).json
@@ -88,6 +95,8 @@ baselines: setup
 	@if [ -f evals/gold/test3_claims.jsonl ]; then \
 	  $(EVAL_CMD) --dataset evals/gold/test3_claims.jsonl --baseline $(BASE)/test3.json --write-baseline --report reports/test3; \
 	else echo "baselines: evals/gold/test3_claims.jsonl is absent, skipped"; fi
+	$(HEADLINES) ingest evals/corpora/test_headlines
+	$(HEADLINES_EVAL) --baseline $(BASE)/test_headlines.json --write-baseline --report reports/test_headlines
 	$(PY) -m evals.scifact --slice $(SCIFACT_SLICE) --write-baseline --baseline $(BASE)/scifact-slice$(SCIFACT_SLICE).json
 	$(PY) -m evals.climate_fever --slice $(CF_SLICE) --write-baseline --baseline $(BASE)/climate-fever-slice$(CF_SLICE).json
 
