@@ -145,7 +145,7 @@ def test_a_statement_no_other_source_comes_near_is_not_verified(tmp_path: Path, 
     ingest([corpus], services.settings, services.store, embedder)
     index = services.index()
     ids = [i for d in sorted(index.by_doc) for i in index.by_doc[d] if checkable(index.sentences[i])]
-    near = dict(zip(ids, near_other_sources(services, ids, 0.5), strict=True))
+    near = dict(zip(ids, near_other_sources(index, embedder, ids, 0.5), strict=True))
     by_doc = {d: {near[i] for i in index.by_doc[d] if i in near} for d in index.by_doc}
     assert by_doc == {"a": {True}, "b": {True}, "c": {False}}, by_doc
     cmap = conflict_map(services)

@@ -26,6 +26,8 @@ from agent.pipeline.nodes.extract import extract_features
 from agent.schemas import Citation, ClaimRecord, Sentence
 
 if TYPE_CHECKING:
+    from agent.data.index import SentenceIndex
+    from agent.data.store import Embedder
     from agent.pipeline.services import Services
 
 # the checks whose refutations compare values parsed on both sides (see `cross_check.PRECISE_CHECKS`)
@@ -182,13 +184,14 @@ def confirmed(services: Services, point: Point, verify: Callable[..., ClaimRecor
     return point.model_copy(update={"refuting": keep, "score": point.score - len(point.refuting) + len(keep)})
 
 
-def near_other_sources(services: Services, ids: list[int], threshold: float, block: int = 512) -> list[bool]:
+def near_other_sources(
+    index: SentenceIndex, embedder: Embedder, ids: list[int], threshold: float, block: int = 512
+) -> list[bool]:
     """For each sentence (index ids): does a sentence of another document come within `threshold` cosine?
     Blocks of statements against every stored sentence vector (those ingest cached), so memory stays bounded."""
-    index = services.index()
     if not ids:
         return []
-    everything = index.vectors(list(range(len(index.sentences))), services.embedder)
+    everything = index.vectors(list(range(len(index.sentences))), embedder)
     number = {d: n for n, d in enumerate(index.by_doc)}
     owner = np.array([number[s.doc_id] for s in index.sentences])
     out: list[bool] = []
@@ -229,7 +232,7 @@ def conflict_map(
             seen.add(key)
             picked_ids.append(i)
             picked += 1
-    near = near_other_sources(services, picked_ids, min_similarity)
+    near = near_other_sources(index, services.embedder, picked_ids, min_similarity)
     statements = [index.sentences[i] for i, ok in zip(picked_ids, near, strict=True) if ok]
     points: list[Point] = []
     for n, s in enumerate(statements, 1):
