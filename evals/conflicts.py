@@ -59,6 +59,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=GOLD)
     ap.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / ".crosscheck" / "eval")
+    ap.add_argument("--one-pass", action="store_true", help="verify every statement in full (no checks-only pass)")
     args = ap.parse_args()
 
     from agent.app.conflicts import conflict_map
@@ -71,7 +72,8 @@ def main() -> None:
         ingest([services.settings.seeds_dir], services.settings, services.store, services.embedder)
     gold = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     t0 = time.perf_counter()
-    cmap = conflict_map(services)
+    services.index(), services.stance_model()  # loading is not the map's time
+    cmap = conflict_map(services, two_pass=not args.one_pass)
     wall = time.perf_counter() - t0
     index = services.index()
     quotes = [v.quote for p in cmap.disagreements for v in p.supporting + p.refuting if v.quote]

@@ -124,25 +124,34 @@ def test_the_html_map_renders_per_source_values_in_chromium(seed_map: ConflictMa
     assert card.count("<tr class=") == rows and first.refuting[0].doc_id in card
 
 
-def test_a_statement_no_other_source_comes_near_is_not_verified(tmp_path: Path, embedder: Embedder) -> None:
-    """Two reports of one flood and an unrelated race report: the race's statements cannot be contradicted by
-    another source, so the map counts them as alone and verifies only the flood's."""
+FLOOD = {
+    "a.txt": "Flood in Kestrel Ford\n\nThe Velna River burst its banks on March 15, 2026, flooding 400 homes in Kestrel"
+    " Ford.\n\nThe mayor declared an emergency on March 16 and opened two shelters for evacuated families.\n\n"
+    "Volunteers filled 3,000 sandbags before the Velna River flooded homes in Kestrel Ford.\n",
+    "b.txt": "Kestrel Ford floods\n\nAbout 650 homes in Kestrel Ford were flooded when the Velna River rose on"
+    " March 15, 2026.\n\nAn emergency was declared by the mayor on March 17, officials said on Tuesday.\n\n"
+    "Residents of Kestrel Ford said the Velna River had not flooded their streets since 1998.\n",
+    "c.txt": "Harbour marathon\n\nThe winner crossed the line in 2 hours 9 minutes, a course record by 40 seconds.\n\n"
+    "Organisers said 12,500 runners started the race, up from 9,800 last year.\n",
+}
+
+
+@pytest.fixture
+def flood_services(tmp_path: Path, embedder: Embedder) -> Services:
+    """Two reports of one flood that differ on the homes flooded and the emergency's date, and a race report."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "a.txt").write_text(
-        "Flood in Kestrel Ford\n\nThe Velna River burst its banks on March 15, 2026, flooding 400 homes in Kestrel"
-        " Ford.\n\nThe mayor declared an emergency on March 16 and opened two shelters for evacuated families.\n"
-    )
-    (corpus / "b.txt").write_text(
-        "Kestrel Ford floods\n\nAbout 650 homes in Kestrel Ford were flooded when the Velna River rose on March 15,"
-        " 2026.\n\nAn emergency was declared by the mayor on March 17, officials said on Tuesday.\n"
-    )
-    (corpus / "c.txt").write_text(
-        "Harbour marathon\n\nThe winner crossed the line in 2 hours 9 minutes, a course record by 40 seconds.\n\n"
-        "Organisers said 12,500 runners started the race, up from 9,800 last year.\n"
-    )
+    for name, text in FLOOD.items():
+        (corpus / name).write_text(text)
     services = make_services(tmp_path / "data", embedder)
     ingest([corpus], services.settings, services.store, embedder)
+    return services
+
+
+def test_a_statement_no_other_source_comes_near_is_not_verified(flood_services: Services, embedder: Embedder) -> None:
+    """The race's statements cannot be contradicted by another source, so the map counts them as alone and
+    verifies only the flood's."""
+    services = flood_services
     index = services.index()
     ids = [i for d in sorted(index.by_doc) for i in index.by_doc[d] if checkable(index.sentences[i])]
     near = dict(zip(ids, near_other_sources(index, embedder, ids, 0.5), strict=True))
@@ -152,3 +161,31 @@ def test_a_statement_no_other_source_comes_near_is_not_verified(tmp_path: Path, 
     assert (
         cmap.statements_alone == len(index.by_doc["c"]) and cmap.statements_checked == len(ids) - cmap.statements_alone
     )
+
+
+def _sides_of(cmap: ConflictMap) -> list[tuple[str, list[str], list[str]]]:
+    return [(p.statement, [v.doc_id for v in p.supporting], [v.doc_id for v in p.refuting]) for p in cmap.disagreements]
+
+
+def test_the_checks_only_first_pass_finds_the_same_disagreements(flood_services: Services) -> None:
+    """The first pass runs the graph with the structured checks alone; the model then reads only the statements
+    another source may refute, or one already supports. The disagreements are those of a full pass."""
+    stages: list[str] = []
+    two = conflict_map(flood_services, progress=lambda done, total, stage: stages.append(stage))
+    one = conflict_map(flood_services, two_pass=False)
+    assert _sides_of(two) == _sides_of(one) and two.disagreements, _sides_of(one)
+    assert two.statements_checked == one.statements_checked
+    assert two.statements_read_by_model < one.statements_read_by_model == one.statements_checked
+    assert stages.count("checks") == two.statements_checked and stages.count("model") == two.statements_read_by_model
+
+
+def test_services_without_model_never_load_it(flood_services: Services) -> None:
+    def no_model() -> None:
+        raise AssertionError("the checks-only pass called the stance model")
+
+    light = flood_services.without_model()
+    light.stance_model = no_model  # type: ignore[method-assign]
+    record = verify_claim(light, "About 650 homes in Kestrel Ford were flooded.")
+    a = next(s for s in record.sources if s.doc_id == "a")
+    assert a.stance == "refutes" and a.check == "figure"
+    assert light.extras is flood_services.extras  # the index and caches are shared, not rebuilt

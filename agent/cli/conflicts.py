@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from agent.app.conflicts import ConflictMap
 
 FORMATS = ("table", "jsonl", "html")
+STAGES = {"checks": "checking statements (structured checks)", "model": "reading candidates (stance model)"}
 
 
 def conflicts(
@@ -24,6 +25,14 @@ def conflicts(
     max_per_source: Annotated[
         int, typer.Option(help="checkable statements taken from each source (bounds the cost on large corpora)")
     ] = 40,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="let the stance model read every statement, not only those the checks flag: the same "
+            "disagreements, a complete list of agreements, 2-4x slower",
+        ),
+    ] = False,
 ) -> None:
     """Mine every source for checkable statements (figures, dates, periods, durations, responses), check each
     against the other sources, and list the points where they differ, with each source's quote."""
@@ -42,15 +51,18 @@ def conflicts(
     if services.guard(services.store.count) == 0:
         fail("the store is empty: run `crosscheck ingest` first", 1)
     with Progress(
-        TextColumn("checking statements"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err, transient=True,
     ) as bar:  # fmt: skip
-        task = bar.add_task("check", total=None)
+        task = bar.add_task("checking statements", total=None)
         cmap = services.guard(
             lambda: conflict_map(
                 services,
                 max_per_source=max_per_source,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                two_pass=not full,
+                progress=lambda done, total, stage: bar.update(
+                    task, completed=done, total=total, description=STAGES.get(stage, stage)
+                ),
             )
         )
     if fmt == "jsonl":

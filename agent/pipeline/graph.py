@@ -108,7 +108,10 @@ def stance_units(evidence: list[Evidence], per_doc: int, max_pairs: int, windows
 def score_stances(
     ctx: Services, claim: str, evidence: list[Evidence], windows: list[Evidence]
 ) -> dict[str, tuple[float, float, float]] | None:
-    """The stance model's probabilities for a claim's evidence units (one batch), None in `rules` mode."""
+    """The stance model's probabilities for a claim's evidence units (one batch), None in `rules` mode, and
+    none at all (the checks decide alone) when the services are `without_model`."""
+    if ctx.checks_only and ctx.settings.stance.mode != "rules":
+        return {}
     model = ctx.stance_model()
     if model is None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from agent.data.index import INDEX_FILE, SentenceIndex, VectorCache, tokenizer_signature, vector_cache
@@ -27,6 +27,7 @@ class Services:
     store: VectorStore
     embedder: Embedder
     extras: dict[str, Any] = field(default_factory=dict)
+    checks_only: bool = False  # the structured checks alone: the stance model is not called (a cheap first pass)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
@@ -37,6 +38,11 @@ class Services:
 
             attach_llm(services)
         return services
+
+    def without_model(self) -> Services:
+        """The same services (store, caches, lock shared) with the stance model switched off: the graph's
+        checks still vote, as in combined mode, but no model vote is cast. The corpus map's first pass."""
+        return replace(self, checks_only=True)
 
     # ---------------------------------------------------------------- shared, lazily built
     def index(self, refresh: bool = True) -> SentenceIndex:
