@@ -344,6 +344,32 @@ def test_money_governed_by_the_same_verb_contradicts() -> None:
     assert not got.refutes
 
 
+def test_the_noun_a_sum_names_counts_as_its_governor() -> None:
+    # "proposes a $2.1 million fine" / "a fine of $1.2 million": the head noun after the sum says it is the same sum
+    got = _figure_check(
+        "The Volta regulator proposes a $2.1 million fine for the operator.",
+        "The Volta regulator set a fine of $1.2 million, the operator said.",
+    )
+    assert got.refutes and "$1.2 million" in got.refutes[0].reason
+    got = _figure_check(  # another noun: another sum
+        "The Volta regulator proposes a $2.1 million fine for the operator.",
+        "The Volta regulator has a budget of $1.2 million, the operator said.",
+    )
+    assert not got.refutes
+
+
+def test_a_bare_count_is_compared_through_its_governing_verb() -> None:
+    # "employs 3,000" has no unit; "employs about 1,100 people" is the same count by the same verb
+    got = _figure_check("Kestrel Deep employs 3,000 in Ardmoor.", "Kestrel Deep employs about 1,100 people in Ardmoor.")
+    assert got.refutes and "1,100" in got.refutes[0].reason
+    got = _figure_check("Kestrel Deep employs 1,100 in Ardmoor.", "Kestrel Deep employs about 1,100 people in Ardmoor.")
+    assert got.matched == ("q0",) and not got.refutes
+    got = _figure_check(  # another verb: another count
+        "Kestrel Deep employs 3,000 in Ardmoor.", "Kestrel Deep evacuated 61 people in Ardmoor."
+    )
+    assert not got.refutes
+
+
 def test_a_date_both_sides_state_counts_as_shared_words() -> None:
     """ "uncovered on the fifth of October" shares few words with "discovered early on Oct. 5": the date's own words
     count as shared when both sides give that day, so the sentence is checked (and its date matched)."""

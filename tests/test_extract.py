@@ -132,3 +132,20 @@ def test_money_and_unit_abbreviations() -> None:
     assert extract_quantities("the city filled 40 seats")[0].currency == ""
     gb = extract_quantities("a sample of around 40 GB of files")[0]
     assert gb.unit[0] == extract_quantities("posted a 40-gigabyte sample")[0].unit[0]
+
+
+def test_a_dateline_date_is_when_the_story_was_filed_not_an_event() -> None:
+    got = extract_dates("ARDMOOR, Halvern, March 12 (Halvern Press Wire) - Miners were trapped on March 10.")
+    assert [d.text for d in got] == ["March 10"]
+    got = extract_dates("WASHINGTON, June 24 (Reuters) — The firm said it found the campaign in April.")
+    assert [d.text for d in got] == ["April"]
+    # not a dateline: no place in capitals before a comma, or the date is the sentence's own
+    assert [d.text for d in extract_dates("NASA said on March 3 - a Tuesday - that it would launch.")] == ["March 3"]
+    assert [d.text for d in extract_dates("Friday, March 13: The province appoints a judge.")] == ["March 13"]
+
+
+def test_percentages_are_figures_compared_like_money() -> None:
+    got = extract_quantities("Shares Tumble 11% After Collapse")
+    assert [(q.value, q.text, q.currency, q.unit) for q in got] == [(11.0, "11%", "%", [])]
+    got = extract_quantities("Its shares fell 11 percent on Tuesday and about 3.5 per cent on Wednesday.")
+    assert [(q.value, q.currency, q.approx) for q in got] == [(11.0, "%", False), (3.5, "%", True)]

@@ -483,8 +483,10 @@ def extract_quantities(text: str) -> list[Quantity]:
         after = text[m.end() : m.end() + 1]
         if before in "-:/" and before or after in ("-", ":", "/") and re.match(r"\d", text[m.end() + 1 : m.end() + 2]):
             continue  # dates like 2026-06-24, times like 23:00
+        percent = _PERCENT.match(text, m.end())
         if (
             not m.group("scale")
+            and not percent
             and re.search(r"\b[A-Z][\w.-]*[ -]$", text[max(0, m.start() - 20) : m.start()])
             and "," not in raw
             and float(raw) < 100
@@ -494,13 +496,15 @@ def extract_quantities(text: str) -> list[Quantity]:
         scale = (m.group("scale") or "").lower()
         if scale:
             value *= SCALE[scale]
-        unit = _unit_after(text, m.end())
+        unit = [] if percent else _unit_after(text, m.end())
         if unit and unit[0] in ("day", "week", "month", "year", "hour", "percent", "%"):
             continue  # durations are their own slot
         if _MONTH_NEAR.search(text[max(0, m.start() - 12) : m.start()]) and value <= 31 and not scale:
             continue  # the day of a date
         approx, bound = _hedges(text, m.start(), tilde=m.group("pre") in ("~", "≈"), plus=bool(m.group("plus")))
-        currency = m.group("pre") if m.group("pre") in ("$", "€", "£") else ""
+        # a percentage is compared like a sum of money: with any percentage to state the figure, and only with
+        # one the same word governs ("fell 11%" / "fell 8 percent") to contradict it
+        currency = "%" if percent else m.group("pre") if m.group("pre") in ("$", "€", "£") else ""
         currency = currency or (_CURRENCY_WORDS.get(unit[0], "") if unit else "")
         relative = bool(
             re.match(
@@ -521,7 +525,7 @@ def extract_quantities(text: str) -> list[Quantity]:
         out.append(
             Quantity(
                 value=value,
-                text=m.group(),
+                text=m.group() + (percent.group().strip() and "%" if percent else ""),
                 unit=unit,
                 approx=approx,
                 bound=bound,
@@ -533,6 +537,7 @@ def extract_quantities(text: str) -> list[Quantity]:
     return out
 
 
+_PERCENT = re.compile(r"\s*(?:%|percent\b|per\s+cent\b|pct\b)", re.I)
 _MONTH_NEAR = re.compile(rf"\b({_MONTH})\.?\s*$", re.I)
 
 
@@ -584,12 +589,20 @@ VAGUE_NUMBER_WORDS = frozenset({"a few", "several", "a couple of"})
 _AND_A_HALF = re.compile(r"\s+and\s+a\s+half\b", re.I)
 
 
+# a news dateline: "ARDMOOR, Halvern, March 12 (Halvern Press Wire) - ", "WASHINGTON, June 24 (Reuters) — ": the
+# place in capitals, a comma, and up to a dash; its date is when the story was filed, not when anything in it happened
+_DATELINE = re.compile(r"\s*[A-Z][A-Z.'’-]{2,}(?:\s[A-Z][A-Z.'’-]+)*,[^\n]{0,70}?\s(?:-{1,2}|–|—)\s")
+
+
 def extract_dates(text: str) -> list[DateMention]:
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    dateline = m.end() if (m := _DATELINE.match(text)) else 0
     for pattern, kind in DATE_RES:
         for m in pattern.finditer(text):
             s, e = m.span()
+            if s < dateline:
+                continue
             if kind == "M":
                 s = m.start("M")
             if any(s < te and ts < e for ts, te in taken):

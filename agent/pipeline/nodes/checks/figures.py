@@ -45,6 +45,14 @@ def _verb_before(text: str, q: Quantity) -> str | None:
     return stem(word) if word and word not in _NOT_A_VERB and len(word) > 2 else None
 
 
+def _governors(text: str, q: Quantity) -> set[str]:
+    """The words that say what a figure counts: the verb before it ("employs 3,000", "demanded $4 million") and
+    the noun after it ("a $2.1 million fine"), as stems."""
+    out = {verb} if (verb := _verb_before(text, q)) else set()
+    head = next((w for w in q.unit[:1] if w not in GENERIC_UNIT and len(w) > 2), None)
+    return out | {stem(head)} if head else out
+
+
 def check(ctx: CheckContext) -> CheckResult:
     claim, sent = ctx.claim, ctx.sent
     slots = 0
@@ -55,6 +63,10 @@ def check(ctx: CheckContext) -> CheckResult:
         if qc.relative:
             continue
         same_unit = [qs for qs in sent.quantities if _units_match(qc, qs)]
+        if not same_unit and not qc.unit and not qc.currency and ctx.focus and not ctx.other_subject:
+            # a bare count ("Kestrel Deep employs 3,000"): the same governing word says what it counts
+            governs = _governors(claim.text, qc)
+            same_unit = [qs for qs in sent.quantities if not qs.currency and governs & _governors(sent.text, qs)]
         if not same_unit:
             # money against money with no noun to compare ("cost over $6 million" / "the cost at $6.2 million"):
             # enough to state the figure, never to contradict it (two sums in one story are often different sums)
@@ -63,8 +75,8 @@ def check(ctx: CheckContext) -> CheckResult:
             if any(_q_compatible(qc, qs) for qs in money) and not ctx.other_subject:
                 slots += 1
                 matched.append(f"q{i}")
-            elif money and not ctx.other_subject and ctx.focus and (verb := _verb_before(claim.text, qc)):
-                same_verb = [qs for qs in money if _verb_before(sent.text, qs) == verb]
+            elif money and not ctx.other_subject and ctx.focus and (governs := _governors(claim.text, qc)):
+                same_verb = [qs for qs in money if governs & _governors(sent.text, qs)]
                 qs = next((q for q in same_verb if _q_compatible(qc, q) is False), None)
                 if qs is not None:
                     conflicts[f"q{i}"] = f"claim says {qc.text}; source says {qs.text}"
