@@ -30,7 +30,7 @@ def conflicts(
         typer.Option(
             "--full",
             help="let the stance model read every statement, not only those the checks flag: the same "
-            "disagreements, a complete list of agreements, 2-4x slower",
+            "disagreements, a complete list of agreements, 1.3-1.8x slower (measured on the seeds and the dev story)",
         ),
     ] = False,
 ) -> None:
