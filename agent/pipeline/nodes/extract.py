@@ -497,7 +497,7 @@ def extract_quantities(text: str) -> list[Quantity]:
         if scale:
             value *= SCALE[scale]
         unit = [] if percent else _unit_after(text, m.end())
-        if unit and unit[0] in ("day", "week", "month", "year", "hour", "percent", "%"):
+        if unit and unit[0] in ("day", "week", "month", "year", "hour"):
             continue  # durations are their own slot
         if _MONTH_NEAR.search(text[max(0, m.start() - 12) : m.start()]) and value <= 31 and not scale:
             continue  # the day of a date
@@ -525,7 +525,7 @@ def extract_quantities(text: str) -> list[Quantity]:
         out.append(
             Quantity(
                 value=value,
-                text=m.group() + (percent.group().strip() and "%" if percent else ""),
+                text=text[m.start() : percent.end()] if percent else m.group(),
                 unit=unit,
                 approx=approx,
                 bound=bound,
@@ -597,7 +597,7 @@ _DATELINE = re.compile(r"\s*[A-Z][A-Z.'’-]{2,}(?:\s[A-Z][A-Z.'’-]+)*,[^\n]{0
 def extract_dates(text: str) -> list[DateMention]:
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-    dateline = m.end() if (m := _DATELINE.match(text)) else 0
+    dateline = head.end() if (head := _DATELINE.match(text)) else 0
     for pattern, kind in DATE_RES:
         for m in pattern.finditer(text):
             s, e = m.span()
