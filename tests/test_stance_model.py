@@ -8,7 +8,16 @@ import pytest
 from agent.pipeline.graph import stance_units
 from agent.pipeline.nodes.retrieve import retrieve, windows_of
 from agent.pipeline.services import Services
-from agent.stance.model import NEUTRAL, REFUTES, SUPPORTS, WEIGHTS_DIR, StanceModel
+from agent.stance.model import (
+    NEUTRAL,
+    ONNX_NAME,
+    REFUTES,
+    SUPPORTS,
+    WEIGHTS_DIR,
+    StanceModel,
+    exact_int8_kernel,
+    portable_int8,
+)
 
 EVIDENCE = "The Harbour Bridge opened to traffic in 1932 after six years of construction."
 
@@ -22,6 +31,42 @@ def test_weights_are_shipped_small_and_offline() -> None:
     size = (WEIGHTS_DIR / "model.int8.onnx").stat().st_size
     assert size <= 50 * 2**20
     assert (WEIGHTS_DIR / "MODEL_CARD.md").is_file() and (WEIGHTS_DIR / "metrics.json").is_file()
+
+
+SEED_SENTENCES = [
+    "Anthropic says the campaign ran from April 22 to June 5, 2026 and produced over 28.8 million exchanges with "
+    "Claude through almost 25,000 fraudulent accounts.",
+    "The accusation is the second in Anthropic's public distillation disclosures: the first, on 2026-02-23, named "
+    "DeepSeek, Moonshot AI, and MiniMax as attackers behind 16 million exchanges across 24,000 fraudulent accounts.",
+]
+# Computed once with the exact int8 kernel (a VNNI CPU), for this batch (activations are quantised per batch,
+# so a pair scored beside other pairs can differ slightly). The same numbers must come out on any CPU: with the
+# shipped signed weights, a CPU without VNNI saturates int16 sums and gives other probabilities (and labels).
+REFERENCE = {
+    "The campaign lasted roughly a month and a half.": [[0.323004, 0.354172, 0.322825], [0.073976, 0.148411, 0.777612]],
+    "The Harbour Bridge opened to traffic in 1932.": [[0.030586, 0.436922, 0.532492], [0.026159, 0.357231, 0.616611]],
+}
+
+
+def test_probabilities_are_the_same_on_every_cpu(model: StanceModel) -> None:
+    for claim, expected in REFERENCE.items():
+        assert np.allclose(model._probs(claim, SEED_SENTENCES), expected, atol=2e-5), claim
+
+
+def test_the_portable_graph_keeps_the_weights_and_the_outputs() -> None:
+    import onnx
+    import onnxruntime as ort
+
+    graph = onnx.load_from_string(portable_int8(WEIGHTS_DIR / ONNX_NAME))
+    inits = {t.name: t for t in graph.graph.initializer}
+    weights = [inits[n.input[1]] for n in graph.graph.node if n.op_type == "MatMulInteger"]
+    assert len(weights) == 38 and all(w.data_type == onnx.TensorProto.UINT8 for w in weights)
+    portable = StanceModel(WEIGHTS_DIR)
+    portable.session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    for claim, expected in REFERENCE.items():
+        assert np.allclose(portable._probs(claim, SEED_SENTENCES), expected, atol=2e-5), claim
+    # on this CPU the shipped signed graph is exact too only where VNNI is there
+    assert isinstance(exact_int8_kernel(), bool)
 
 
 def test_probabilities_are_a_distribution_per_pair(model: StanceModel) -> None:
