@@ -59,6 +59,24 @@ def test_figures_normalise_across_ways_of_writing_them() -> None:
     assert not same_answer(a, count_values("24,000 accounts", ["account"])[0])
 
 
+def test_a_when_question_may_open_with_a_preposition() -> None:
+    for q in ("On what date did they get in?", "In what year did the audit warn?", "By which day was it fixed?"):
+        assert parse_question(q).kind == "when", q
+    assert parse_question("In which city did it happen?").kind == "other"  # a place, not a time
+
+
+def test_how_much_of_a_noun_is_a_sum_of_money_in_a_sentence_naming_it() -> None:
+    q = parse_question("How much ransom did the attackers demand?")
+    assert q.kind == "count" and q.amount and q.unit == ["ransom"]
+    found = count_values("The city will not pay the $2.5 million demanded as ransom.", q.unit, q.amount)
+    assert [v.number for v in found] == [2_500_000]
+    assert not count_values("The group demanded $4 million in cryptocurrency.", q.unit, q.amount)  # no ransom named
+    # "how much does X pay": the words after it are not a unit, so money needs its own noun there
+    pay = parse_question("How much does Westmoor pay Halvex Security for monitoring?")
+    assert not pay.amount
+    assert not count_values("Westmoor will not pay the $2.5 million ransom.", pay.unit, pay.amount)
+
+
 def test_a_period_inside_a_period_is_the_same_answer() -> None:
     exact = when_values("from April 22 to June 5, 2026")[0][1]
     months = when_values("between April and June 2026")[0][1]

@@ -46,8 +46,11 @@ _HOW_LONG = re.compile(
     re.I,
 )
 DURATION_TOLERANCE = 0.10  # "six weeks" = "44 days" = "a month and a half": the same length, as people write it
+# "when", "what date", and the same after a preposition: "On what date", "In which year", "By what time"
 _WHEN = re.compile(
-    r"^\s*(?:(?:and|so|but)\s+)?(?:when|what\s+(?:date|day|month|year|period|time)|since\s+when)\b", re.I
+    r"^\s*(?:(?:and|so|but)\s+)?(?:when|since\s+when|"
+    r"(?:(?:on|in|at|by|during|from|since|until|till)\s+)?(?:what|which)\s+(?:date|day|month|year|period|time|week))\b",
+    re.I,
 )
 _WHO = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:who(?:m|se)?|which|what\s+(?:outlet|company|lab|firm|source|newspaper))\b", re.I
@@ -72,6 +75,7 @@ class Question(BaseModel):
     )
     focus: list[str] = Field(default_factory=list, description="content stems an answering sentence should share")
     unit: list[str] = Field(default_factory=list, description="count: stems of the counted noun ('account')")
+    amount: bool = Field(False, description="count: 'how much X' asks for an amount, which a sum of money gives")
     verb: str | None = Field(None, description="who: the stem of the verb the names are subject or object of")
     asks_object: bool = Field(False, description="who: 'who did Anthropic accuse?' asks for the verb's object")
     claim: str | None = Field(None, description="yesno: the claim the question implies")
@@ -171,7 +175,10 @@ def parse_question(text: str, previous: Question | None = None) -> Question:
         return Question(kind="duration", **base)
     if m := _COUNT.search(text):
         unit = [stem(w) for w in re.findall(r"[A-Za-z]+", m.group("unit"))[:3] if stem(w) in content_terms(w)]
-        return Question(kind="count", unit=unit[:2], **base)
+        words = m.group().lower().split()
+        # "how much ransom": an amount of the noun; "how much does X pay": the words after it are no unit
+        amount = words[1] == "much" and len(words) > 2 and not re.fullmatch(_AUX, words[2])
+        return Question(kind="count", unit=unit[:2], amount=amount, **base)
     if _WHEN.search(text):
         return Question(kind="when", **base)
     if _WHO.search(text):
@@ -250,11 +257,14 @@ def duration_values(text: str) -> list[Value]:
     return out
 
 
-def count_values(text: str, unit: list[str]) -> list[Value]:
-    """Figures in a sentence counting the question's unit (any of its stems among the words after it)."""
+def count_values(text: str, unit: list[str], amount: bool = False) -> list[Value]:
+    """Figures in a sentence counting the question's unit (any of its stems among the words after it). For
+    "how much ransom", a sum of money in a sentence that names the ransom is the amount, whatever follows it
+    ("demanded $4 million in cryptocurrency")."""
     out = []
+    named = amount and bool(set(unit) & content_terms(text))
     for q in extract_quantities(text):
-        if q.relative or (unit and not set(unit) & set(q.unit)):
+        if q.relative or (unit and not set(unit) & set(q.unit) and not (named and q.currency)):
             continue
         out.append(Value(kind="count", text=q.text, label=_format_number(q.value), number=q.value, unit=q.unit))
     return out
@@ -448,7 +458,7 @@ PERIOD_VERBS = frozenset(stem(w) for w in WORDS["period_verbs"]["words"])
 def read_value(question: Question, text: str, doc_text: str = "") -> Value | None:
     """The answer a sentence gives to a typed question, or None."""
     if question.kind == "count":
-        found = count_values(text, question.unit)
+        found = count_values(text, question.unit, question.amount)
         return found[0] if found else None
     if question.kind == "duration":
         spans = duration_values(text)
