@@ -22,6 +22,7 @@ from agent.app.answers import (
     refers_back,
     same_answer,
     when_values,
+    who_values,
 )
 from agent.app.session import Session
 from agent.cli.chat import handle
@@ -75,6 +76,27 @@ def test_how_much_of_a_noun_is_a_sum_of_money_in_a_sentence_naming_it() -> None:
     pay = parse_question("How much does Westmoor pay Halvex Security for monitoring?")
     assert not pay.amount
     assert not count_values("Westmoor will not pay the $2.5 million ransom.", pay.unit, pay.amount)
+
+
+def test_a_longer_wh_phrase_ends_at_its_auxiliary_or_its_past_form() -> None:
+    assert parse_question("Which forensic firm is leading the investigation?").verb == "lead"
+    assert parse_question("Which news outlet first reported the attack?").verb == "report"
+    assert parse_question("Which outlet broke the story?").verb == "break"
+    leading = parse_question("Who is leading the inquiry?")
+    assert leading.verb == "lead" and not leading.asks_object  # the subject is asked, as in "who leads"
+
+
+def test_who_holds_a_role_is_read_from_an_apposition() -> None:
+    q = parse_question("Who is Westmoor's chief information officer?")
+    assert q.kind == "who" and q.role == ["chief", "information", "officer"] and q.verb is None
+    for text in (
+        "The city's chief information officer, Raymond Tull, said investigators were still working.",
+        "Raymond Tull, Westmoor's chief information officer, does not dispute the audit's findings.",
+        '"She did it," said Raymond Tull, the city\'s chief information officer.',
+    ):
+        assert [v.names for v in who_values(text, q)] == [["Raymond Tull"]], text
+    assert not who_values("The chief information officer said nothing.", q)
+    assert not who_values("Raymond Tull, the finance officer, spoke.", q)  # another role
 
 
 def test_a_period_inside_a_period_is_the_same_answer() -> None:

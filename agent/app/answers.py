@@ -55,7 +55,7 @@ _WHEN = re.compile(
 _WHO = re.compile(
     r"^\s*(?:(?:and|so|but)\s+)?(?:who(?:m|se)?|which|what\s+(?:outlet|company|lab|firm|source|newspaper))\b", re.I
 )
-_OBJECT_Q = re.compile(rf"^\s*(?:who(?:m)?|which\s+\w+|what\s+\w+)\s+(?:{_AUX})\s+(?!\w+ed\b)", re.I)
+_OBJECT_Q = re.compile(rf"^\s*(?:who(?:m)?|which\s+\w+|what\s+\w+)\s+(?:{_AUX})\s+(?!\w+(?:ed|ing)\b)", re.I)
 _WH_WORDS = {"how", "many", "much", "when", "who", "whom", "whose", "which", "what", "date", "year", "did", "does"}
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|theirs|that|this|those|these|he|she|him|her)\b", re.I)
 _LEAD = re.compile(r"^\s*(and|but|also|so|then|what about|how about|and what about|or)\b", re.I)
@@ -78,6 +78,9 @@ class Question(BaseModel):
     amount: bool = Field(False, description="count: 'how much X' asks for an amount, which a sum of money gives")
     verb: str | None = Field(None, description="who: the stem of the verb the names are subject or object of")
     asks_object: bool = Field(False, description="who: 'who did Anthropic accuse?' asks for the verb's object")
+    role: list[str] = Field(
+        default_factory=list, description="who: 'who is Westmoor's chief information officer?' asks who holds the role"
+    )
     claim: str | None = Field(None, description="yesno: the claim the question implies")
     entities: list[str] = Field(default_factory=list, description="names in the question: never its answer")
     query: str = Field("", description="what retrieval searches for (the previous turn rides along on a follow-up)")
@@ -182,6 +185,8 @@ def parse_question(text: str, previous: Question | None = None) -> Question:
     if _WHEN.search(text):
         return Question(kind="when", **base)
     if _WHO.search(text):
+        if role := _role_asked(text):
+            return Question(kind="who", role=role, **base)
         return Question(kind="who", verb=_question_verb(text), asks_object=bool(_OBJECT_Q.search(text)), **base)
     if m := _YESNO.match(text):
         claim = implied_claim(m.group("aux"), m.group("rest"), previous if follow else None)
@@ -192,10 +197,34 @@ def parse_question(text: str, previous: Question | None = None) -> Question:
     return Question(kind="other", **base)
 
 
+_COPULAR_WHO = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?P<np>[^?]+?)\s*\??\s*$", re.I)
+
+
+def _role_asked(text: str) -> list[str]:
+    """ "Who is Westmoor's chief information officer?" asks for the holder of a role: the role's words (names
+    and possessives aside, the head noun last), or [] for any other question ("Who is leading the inquiry?")."""
+    m = _COPULAR_WHO.match(text)
+    if not m:
+        return []
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", m.group("np"))
+    if any(w.lower().endswith(("ing", "ed")) for w in words):
+        return []  # a verb: "who was named …", "who is leading …"
+    role = [w.lower() for w in words if not w[0].isupper() and content_terms(w)]
+    return role[-3:]
+
+
 def _question_verb(text: str) -> str | None:
     """The verb a who/which question asks about: the first content word after the wh-phrase that is not a
-    name ("Which outlet *broke* the story?", "Who did Anthropic *accuse*?")."""
+    name ("Which outlet *broke* the story?", "Who did Anthropic *accuse*?"). A longer wh-phrase ends at an
+    auxiliary ("Which forensic firm is *leading* …") or, without one, at the first past form ("Which news
+    outlet first *reported* …")."""
     words = re.findall(r"[A-Za-z][A-Za-z'’-]*", text)
+    if len(words) > 2 and words[0].lower() in ("which", "what"):
+        aux = next((i for i, w in enumerate(words[2:5], 2) if re.fullmatch(_AUX, w.lower())), None)
+        if aux is not None:
+            words = words[aux:]
+        elif past := next((w for w in words[2:] if w[0].islower() and w.lower().endswith("ed")), None):
+            return stem(past.lower())
     for i, w in enumerate(words[1:], 1):
         if i == 1 and words[0].lower() in ("which", "what"):
             continue  # the wh-noun: "which outlet"
@@ -369,9 +398,32 @@ def _names_in(span: str, asked: set[str], doc_text: str) -> list[str]:
     return out
 
 
+_NAME = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+
+
+def _role_holders(text: str, question: Question) -> list[Value]:
+    """The name a sentence puts in apposition to the asked role: "the chief information officer, Raymond
+    Tull," / "chief information officer Raymond Tull" / "Raymond Tull, Westmoor's chief information officer"."""
+    head = re.escape(question.role[-1])
+    asked = {entity_key(e) for e in question.entities}
+    for m in re.finditer(rf"\b{head}s?\b", text, re.I):
+        near = text[max(0, m.start() - 60) : m.end()]
+        if not all(re.search(rf"\b{re.escape(w)}", near, re.I) for w in question.role):
+            continue
+        after = re.match(rf",?\s+({_NAME})", text[m.end() :])
+        before = re.search(rf"({_NAME}),\s+(?:[\w'’-]+\s+){{0,6}}$", text[: m.start()])
+        for found in (after, before):
+            names = [n for n in extract_entities(found.group(1)) if entity_key(n) not in asked] if found else []
+            if names:
+                return [Value(kind="who", text=names[0], label=entity_key(names[0]), names=names[:1])]
+    return []
+
+
 def who_values(text: str, question: Question, doc_text: str = "") -> list[Value]:
     """Names that are the subject (or, for "who did X accuse?", the object) of the question's verb, in the
     clause that has it: the noun phrase right before the verb, after it, or after "by" in the passive."""
+    if question.role:
+        return _role_holders(text, question)
     if question.verb is None:
         return []
     verbs = _verb_stems(question.verb)
