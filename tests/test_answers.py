@@ -20,6 +20,7 @@ from agent.app.answers import (
     dates_compatible,
     parse_question,
     refers_back,
+    response_value,
     same_answer,
     when_values,
     who_values,
@@ -97,6 +98,22 @@ def test_who_holds_a_role_is_read_from_an_apposition() -> None:
         assert [v.names for v in who_values(text, q)] == [["Raymond Tull"]], text
     assert not who_values("The chief information officer said nothing.", q)
     assert not who_values("Raymond Tull, the finance officer, spoke.", q)  # another role
+
+
+def test_how_an_actor_responded_is_its_own_kind_of_answer() -> None:
+    q = parse_question("How did CivicPay Solutions respond to questions about the breach?")
+    assert q.kind == "response" and q.entities[0] == "CivicPay Solutions"
+    said = {
+        "CivicPay Solutions, the company that runs it, declined to comment on the breach.": "declined to comment",
+        "CivicPay Solutions denied that its software was the entry point.": "denied",
+        "CivicPay Solutions confirmed the breach on Tuesday.": "confirmed",
+    }
+    for text, label in said.items():
+        value = response_value(text, q)
+        assert value is not None and value.label == label, text
+    assert response_value("Regulators declined to comment.", q) is None  # someone else's response
+    assert response_value("CivicPay Solutions is expected to deny the report.", q) is None  # not yet said
+    assert parse_question("How did it go?").kind == "other"
 
 
 def test_a_period_inside_a_period_is_the_same_answer() -> None:

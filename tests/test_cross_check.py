@@ -250,7 +250,7 @@ def test_how_someone_responded_decides_a_response_claim() -> None:
 
 
 def test_response_cues_belong_to_the_actor() -> None:
-    from agent.pipeline.nodes.cross_check import _responses_by
+    from agent.pipeline.nodes.checks.responses import responses_by as _responses_by
 
     assert _responses_by("Volta denies the findings.", "Volta") == {"deny"}
     assert _responses_by("The case is harder to dismiss as a rumour, analysts say of Volta.", "Volta") == set()

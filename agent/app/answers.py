@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agent.pipeline.nodes.checks.base import common_word
+from agent.pipeline.nodes.checks.responses import responses_by
 from agent.pipeline.nodes.extract import (
     DateMention,
     entity_key,
@@ -33,7 +34,7 @@ from agent.pipeline.nodes.extract import (
 from agent.schemas import Citation, ClaimRecord, DocumentMeta, Evidence, LLMUsage, Sentence
 from agent.text import content_terms, stem
 
-AnswerKind = Literal["count", "duration", "when", "who", "yesno", "other"]
+AnswerKind = Literal["count", "duration", "when", "who", "response", "yesno", "other"]
 WORDS = json.loads(Path(__file__).with_name("answer_words.json").read_text(encoding="utf-8"))
 VERB_ALIASES: list[set[str]] = [{stem(w) for w in g} for g in WORDS["verb_aliases"]["groups"]]
 SUBJECT_HEADS = frozenset(WORDS["subject_heads"]["words"])
@@ -45,6 +46,11 @@ _HOW_LONG = re.compile(
     r"\bhow\s+long\b|\bhow\s+many\s+(?:days|weeks|months|years|hours)\b|\bwhat\s+(?:was|is)\s+the\s+(?:duration|length)\b",
     re.I,
 )
+# "How did CivicPay respond to …?", "How has Alibaba reacted?": how an actor responded (denied, no comment, …)
+_RESPONSE_Q = re.compile(
+    rf"^\s*(?:(?:and|so|but)\s+)?how\s+(?:{_AUX})\s+(?P<actor>.+?)\s+(?:respond|react|reply|answer)(?:ed)?\b", re.I
+)
+RESPONSE_LABELS = {"deny": "denied", "no_response": "declined to comment", "confirm": "confirmed"}
 DURATION_TOLERANCE = 0.10  # "six weeks" = "44 days" = "a month and a half": the same length, as people write it
 # "when", "what date", and the same after a preposition: "On what date", "In which year", "By what time"
 _WHEN = re.compile(
@@ -176,6 +182,8 @@ def parse_question(text: str, previous: Question | None = None) -> Question:
     base: dict[str, Any] = {"text": text, "focus": focus, "entities": entities, "query": query}
     if _HOW_LONG.search(text):
         return Question(kind="duration", **base)
+    if (m := _RESPONSE_Q.match(text)) and (actor := extract_entities(m.group("actor"))):
+        return Question(kind="response", **base | {"entities": actor + [e for e in entities if e not in actor]})
     if m := _COUNT.search(text):
         unit = [stem(w) for w in re.findall(r"[A-Za-z]+", m.group("unit"))[:3] if stem(w) in content_terms(w)]
         words = m.group().lower().split()
@@ -520,7 +528,19 @@ def read_value(question: Question, text: str, doc_text: str = "") -> Value | Non
     if question.kind == "who":
         found = who_values(text, question, doc_text)
         return found[0] if found else None
+    if question.kind == "response":
+        return response_value(text, question)
     return None
+
+
+def response_value(text: str, question: Question) -> Value | None:
+    """How the question's actor responded, when the sentence gives it one way only (the verifier's own reading:
+    the actor named before the cue, the cue not hypothetical)."""
+    kinds = responses_by(text, question.entities[0]) if question.entities else set()
+    if len(kinds) != 1:
+        return None
+    (kind,) = kinds
+    return Value(kind="response", text=RESPONSE_LABELS[kind], label=RESPONSE_LABELS[kind])
 
 
 def source_answers(

@@ -29,7 +29,6 @@ from agent.pipeline.nodes.checks.base import coverage as coverage
 from agent.pipeline.nodes.checks.base import main_verb as main_verb
 from agent.pipeline.nodes.checks.base import predicate_terms as predicate_terms
 from agent.pipeline.nodes.checks.base import without_common_words as without_common_words
-from agent.pipeline.nodes.checks.responses import _responses_by as _responses_by  # re-exported: tests
 from agent.pipeline.nodes.extract import Features, entity_key, extract_features
 from agent.pipeline.nodes.reasoning import (
     Relation,

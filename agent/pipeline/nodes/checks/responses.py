@@ -18,7 +18,7 @@ def _appositive(text: str, cue: int, actor: str) -> bool:
     return m is not None and _mentions(head[max(0, m.start() - 60) : m.start()], actor)
 
 
-def _responses_by(text: str, actor: str | None) -> set[str]:
+def responses_by(text: str, actor: str | None) -> set[str]:
     """Response cues (deny / no comment / confirm) the sentence gives to the actor: the actor named
     shortly before the cue, and the cue neither hypothetical ("if confirmed", "expected to deny") nor
     an infinitive with someone else's subject ("harder to dismiss"). An appositive may stand between the
@@ -41,7 +41,7 @@ def check(ctx: CheckContext) -> CheckResult:
     actor = claim.entities[0] if claim.entities else None
     if not (claim.responses and ctx.sent.responses and (actor is None or actor not in ctx.missing)):
         return NO_RESULT
-    sent_resp = _responses_by(ctx.text, actor)
+    sent_resp = responses_by(ctx.text, actor)
     if sent_resp & set(claim.responses):
         single = len(sent_resp) == 1
         return CheckResult(1 if single else 0, decisive=single and actor is not None and actor not in ctx.missing)
