@@ -73,6 +73,10 @@ def test_how_much_of_a_noun_is_a_sum_of_money_in_a_sentence_naming_it() -> None:
     found = count_values("The city will not pay the $2.5 million demanded as ransom.", q.unit, q.amount)
     assert [v.number for v in found] == [2_500_000]
     assert not count_values("The group demanded $4 million in cryptocurrency.", q.unit, q.amount)  # no ransom named
+    # ... or right after the question's own verb
+    said = count_values("NightLedger demanded $4 million in cryptocurrency.", q.unit, q.amount, q.focus)
+    assert [v.number for v in said] == [4_000_000]
+    assert not count_values("It spent $4 million on recovery.", q.unit, q.amount, q.focus)
     # "how much does X pay": the words after it are not a unit, so money needs its own noun there
     pay = parse_question("How much does Westmoor pay Halvex Security for monitoring?")
     assert not pay.amount

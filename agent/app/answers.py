@@ -294,14 +294,18 @@ def duration_values(text: str) -> list[Value]:
     return out
 
 
-def count_values(text: str, unit: list[str], amount: bool = False) -> list[Value]:
+def count_values(text: str, unit: list[str], amount: bool = False, verbs: Iterable[str] = ()) -> list[Value]:
     """Figures in a sentence counting the question's unit (any of its stems among the words after it). For
-    "how much ransom", a sum of money in a sentence that names the ransom is the amount, whatever follows it
-    ("demanded $4 million in cryptocurrency")."""
+    "how much ransom did they demand", a sum of money is the amount in a sentence that names the ransom, or
+    right after the question's own verb ("NightLedger demanded $2.5 million")."""
     out = []
     named = amount and bool(set(unit) & content_terms(text))
     for q in extract_quantities(text):
-        if q.relative or (unit and not set(unit) & set(q.unit) and not (named and q.currency)):
+        said = amount and bool(
+            (m := re.search(r"([A-Za-z]+)\s+(?:of\s+|about\s+|nearly\s+|almost\s+)?$", text[: q.start]))
+            and stem(m.group(1)) in set(verbs) - set(unit)
+        )
+        if q.relative or (unit and not set(unit) & set(q.unit) and not ((named or said) and q.currency)):
             continue
         out.append(Value(kind="count", text=q.text, label=_format_number(q.value), number=q.value, unit=q.unit))
     return out
@@ -518,7 +522,7 @@ PERIOD_VERBS = frozenset(stem(w) for w in WORDS["period_verbs"]["words"])
 def read_value(question: Question, text: str, doc_text: str = "") -> Value | None:
     """The answer a sentence gives to a typed question, or None."""
     if question.kind == "count":
-        found = count_values(text, question.unit, question.amount)
+        found = count_values(text, question.unit, question.amount, question.focus)
         return found[0] if found else None
     if question.kind == "duration":
         spans = duration_values(text)
