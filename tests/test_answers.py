@@ -22,6 +22,7 @@ from agent.app.answers import (
     refers_back,
     response_value,
     same_answer,
+    source_answers,
     when_values,
     who_values,
 )
@@ -118,6 +119,22 @@ def test_how_an_actor_responded_is_its_own_kind_of_answer() -> None:
     assert response_value("Regulators declined to comment.", q) is None  # someone else's response
     assert response_value("CivicPay Solutions is expected to deny the report.", q) is None  # not yet said
     assert parse_question("How did it go?").kind == "other"
+
+
+def test_a_date_answers_a_when_question_only_in_a_sentence_about_its_event() -> None:
+    from agent.schemas import Evidence, Sentence
+
+    def ev(doc: str, text: str) -> Evidence:
+        return Evidence(sentence=Sentence(doc_id=doc, chunk_id=f"{doc}:0", start=0, end=len(text), text=text))
+
+    q = parse_question("On what date did the attackers first get into the city network?")
+    evidence = [
+        ev("a", "The attackers first got into the city network on Sept. 14, investigators said."),
+        ev("b", "The city's payment portal came back on Oct. 16."),  # shares only "city": dates something else
+    ]
+    answers = {a.doc_id: a for a in source_answers(q, evidence, {}, idf={"city": 1.0, "network": 3.0, "attacker": 3.0})}
+    assert answers["a"].value is not None and answers["a"].value.label.endswith("09-14")
+    assert answers["b"].value is None
 
 
 def test_a_period_inside_a_period_is_the_same_answer() -> None:

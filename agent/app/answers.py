@@ -51,6 +51,9 @@ _RESPONSE_Q = re.compile(
     rf"^\s*(?:(?:and|so|but)\s+)?how\s+(?:{_AUX})\s+(?P<actor>.+?)\s+(?:respond|react|reply|answer)(?:ed)?\b", re.I
 )
 RESPONSE_LABELS = {"deny": "denied", "no_response": "declined to comment", "confirm": "confirmed"}
+# a date answers a when-question only in a sentence sharing a fifth of its wording (idf-weighted): nearly every news
+# sentence carries a date, and one sharing only "city" does not date the question's event (set on the dev story)
+WHEN_COVERAGE = 0.2
 DURATION_TOLERANCE = 0.10  # "six weeks" = "44 days" = "a month and a half": the same length, as people write it
 # "when", "what date", and the same after a preposition: "On what date", "In which year", "By what time"
 _WHEN = re.compile(
@@ -579,7 +582,8 @@ def source_answers(
                 continue
             period = v.kind == "when" and v.start != v.end and wants_period(question)
             exact_length = v.kind == "duration" and not v.label.startswith("about")
-            if cov == 0 and question.kind != "count" and not period and not exact_length:
+            too_little = cov == 0 or (question.kind == "when" and cov < WHEN_COVERAGE)
+            if too_little and question.kind != "count" and not period and not exact_length:
                 continue  # a date or a name in a sentence about something else
             rank += 0.5 * period
             if best is None or rank > best[0]:
