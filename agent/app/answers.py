@@ -303,10 +303,11 @@ def count_values(text: str, unit: list[str], amount: bool = False, verbs: Iterab
     right after the question's own verb ("NightLedger demanded $2.5 million")."""
     out = []
     named = amount and bool(set(unit) & content_terms(text))
+    own_verbs = set(verbs) - set(unit)
     for q in extract_quantities(text):
         said = amount and bool(
             (m := re.search(r"([A-Za-z]+)\s+(?:of\s+|about\s+|nearly\s+|almost\s+)?$", text[: q.start]))
-            and stem(m.group(1)) in set(verbs) - set(unit)
+            and stem(m.group(1)) in own_verbs
         )
         if q.relative or (unit and not set(unit) & set(q.unit) and not ((named or said) and q.currency)):
             continue

@@ -23,6 +23,7 @@ class StanceModelMissing(RuntimeError):
     pass
 
 
+@lru_cache(maxsize=1)
 def exact_int8_kernel() -> bool:
     """True when the CPU has VNNI (AVX512-VNNI, AVX-VNNI or AMX-INT8): onnxruntime's uint8 x int8 kernel then
     accumulates exactly in 32 bits. Unknown (no /proc/cpuinfo) counts as no."""
