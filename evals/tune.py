@@ -2,10 +2,13 @@
 
     python -m evals.tune [--write]
 
-Dev sets: `seed_claims.jsonl` and `heldout_claims.jsonl` (their errors may be read). The test sets
-(`heldout2_claims.jsonl`, `test3_claims.jsonl`) and the public benchmarks are never used here.
-A grid over the P(supports) / P(refutes) / on-topic thresholds is scored by macro-F1 (the
-stance model's probabilities are cached, so each setting costs only the rules). With `--write`, the
+Dev sets (their errors may be read): the seed set and held-out 1 on the seeds, and the two invented
+stories outside them, `dev_story` (a long-form story) and `dev_headlines` (headline-style claims among
+unrelated articles), each in its own data dir. `--sets seed heldout` fits on the seed articles alone (the
+fit before session 11). The test sets (held-out 2, test 3, test headlines) and the public benchmarks are
+never used here. A grid over the P(supports) / P(refutes) / on-topic thresholds is scored by the mean of the
+sets' macro-F1, so a 48-claim story counts as much as the 123-claim seed set (the stance model's
+probabilities are cached, so each setting costs only the rules). With `--write`, the
 best setting goes to `configs/default.toml`'s [stance] section by hand (printed), and the confidence
 table — how often each label was right on dev, by how many sources agreed — to
 `agent/pipeline/nodes/confidence.json`.
@@ -24,7 +27,20 @@ from evals import metrics as m
 from evals.dataset import Dataset
 from evals.runner import run_claims
 
-DEV = [PROJECT_ROOT / "evals" / "gold" / "seed_claims.jsonl", PROJECT_ROOT / "evals" / "gold" / "heldout_claims.jsonl"]
+GOLD = PROJECT_ROOT / "evals" / "gold"
+STORES = PROJECT_ROOT / ".crosscheck"
+CORPORA = PROJECT_ROOT / "evals" / "corpora"
+# name -> (gold file, data dir, corpus to ingest into it)
+DEV = {
+    "seed": (GOLD / "seed_claims.jsonl", STORES / "eval", None),
+    "heldout": (GOLD / "heldout_claims.jsonl", STORES / "eval", None),
+    "dev_story": (GOLD / "dev_story_claims.jsonl", STORES / "dev_story", CORPORA / "dev_story"),
+    "dev_headlines": (
+        GOLD / "dev_headlines_claims.jsonl",
+        STORES / "dev_headlines",
+        CORPORA / "dev_headlines",
+    ),
+}
 CONFIDENCE = PROJECT_ROOT / "agent" / "pipeline" / "nodes" / "confidence.json"
 
 
@@ -49,36 +65,45 @@ def _agreeing(row: dict) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / ".crosscheck" / "eval")
+    ap.add_argument("--sets", nargs="+", choices=sorted(DEV), default=list(DEV), help="dev sets to fit on")
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--supports", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6, 0.7])
     ap.add_argument("--refutes", type=float, nargs="+", default=[0.6, 0.7, 0.8, 0.9, 0.95, 0.98])
     ap.add_argument("--on-topic", type=float, nargs="+", default=[0.5, 0.7])
     args = ap.parse_args(argv)
     offline_environment()
-    settings = Settings(data_dir=args.data_dir)
-    services = Services.from_settings(settings)
-    if services.store.count() == 0:
-        from agent.app.ingest import ingest
+    groups: dict[Path, tuple[Services, list]] = {}
+    for name in args.sets:
+        gold, data_dir, corpus = DEV[name]
+        if data_dir not in groups:
+            services = Services.from_settings(Settings(data_dir=data_dir))
+            if services.store.count() == 0:
+                from agent.app.ingest import ingest
 
-        ingest([settings.seeds_dir], settings, services.store, services.embedder)
-    cases = [c for p in DEV for c in Dataset.from_jsonl(p).claims()]
+                ingest([corpus or services.settings.seeds_dir], services.settings, services.store, services.embedder)
+            groups[data_dir] = (services, [])
+        groups[data_dir][1].append((name, list(Dataset.from_jsonl(gold).claims())))
+    base = next(iter(groups.values()))[0].settings.stance
     results = []
     # soft votes stay off: the dev sets are the ones the rules were written against, so they would favour them
     grid = itertools.product(args.supports, args.refutes, args.on_topic, (False,))
     for sup, ref, topic, soft in grid:
-        services.settings.stance = settings.stance.model_copy(
-            update={"supports": sup, "refutes": ref, "on_topic": topic, "soft": soft}
-        )
-        rows = run_claims(services, cases, with_ranking=False, show_progress=False)
-        gold = [r["gold"] for r in rows]
-        pred = [r["pred"] for r in rows]
-        f1 = m.macro_f1(gold, pred)
+        stance = base.model_copy(update={"supports": sup, "refutes": ref, "on_topic": topic, "soft": soft})
+        rows, f1s = [], []
+        for services, sets in groups.values():
+            services.settings.stance = stance
+            for _name, cases in sets:
+                got = run_claims(services, cases, with_ranking=False, show_progress=False)
+                f1s.append(m.macro_f1([r["gold"] for r in got], [r["pred"] for r in got]))
+                rows += got
+        f1 = sum(f1s) / len(f1s)
         results.append((f1, sup, ref, topic, soft, rows))
-        print(f"supports {sup} refutes {ref} on_topic {topic} soft {soft}: macro-F1 {f1:.3f}", flush=True)
+        each = " ".join(f"{n}={f:.3f}" for n, f in zip([n for _, s in groups.values() for n, _ in s], f1s, strict=True))
+        print(f"supports {sup} refutes {ref} on_topic {topic} soft {soft}: mean macro-F1 {f1:.3f} ({each})", flush=True)
     best = max(results, key=lambda r: r[0])
     f1, sup, ref, topic, soft, rows = best
-    print(f"best on dev: supports={sup} refutes={ref} on_topic={topic} soft={str(soft).lower()} (macro-F1 {f1:.3f})")
+    setting = f"supports={sup} refutes={ref} on_topic={topic} soft={str(soft).lower()}"
+    print(f"best on dev: {setting} (mean macro-F1 {f1:.3f})")
     if args.write:
         CONFIDENCE.write_text(json.dumps(confidence_table(rows), indent=2) + "\n", encoding="utf-8")
         print(f"confidence table written: {CONFIDENCE}")
