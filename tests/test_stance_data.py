@@ -15,6 +15,7 @@ from agent.stance.data import (
     as_question,
     as_unsure,
     contrastive,
+    edit_opposite,
     fever_pairs,
     news_stage,
     on_topic_neutrals,
@@ -163,3 +164,28 @@ def test_build_mixes_the_stories_into_one_stage_only_when_asked() -> None:
     news = [p for p in mixed if p.source.startswith("story")]
     assert news and len(mixed) == len(plain) + len(news)
     assert {p.claim for p in held if p.source.startswith("story")}.isdisjoint({p.claim for p in news})
+
+
+def test_an_opposite_word_refutes_and_matching_opposites_support() -> None:
+    claim, evidence = "Corrigan shares rose 4 percent on Monday.", "Shares of Corrigan rose 4 percent on Monday."
+    for seed in range(6):
+        edits = edit_opposite(claim, evidence, random.Random(seed))
+        assert edits[0] == ("Corrigan shares fell 4 percent on Monday.", evidence, REFUTES, "opposite")
+        both = {(c, e): (label, kind) for c, e, label, kind in edits[1:]}
+        assert both in (
+            {("Corrigan shares fell 4 percent on Monday.", "Shares of Corrigan fell 4 percent on Monday."): (
+                SUPPORTS, "opposite-both")},
+            {(claim, "Shares of Corrigan fell 4 percent on Monday."): (REFUTES, "opposite-evidence")},
+        )  # fmt: skip
+    # a word the evidence does not use is not swapped (the evidence may say it otherwise), nor is part of a word
+    assert edit_opposite("The plant closed in May.", "The plant shut its doors in May.", random.Random(0)) == []
+    assert edit_opposite("She is a left-back.", "She plays as a left-back.", random.Random(0)) == []
+    assert edit_opposite("Prices Increased.", "Prices increased.", random.Random(0))[0][0] == "Prices Decreased."
+
+
+def test_opposite_edits_only_add_pairs() -> None:
+    plain = contrastive(SUPPORTED, random.Random(3))
+    more = contrastive(SUPPORTED, random.Random(3), opposites=True)
+    assert set(plain) <= set(more)  # the other edits draw the same random numbers with or without it
+    added = {p.source for p in set(more) - set(plain)}
+    assert "edit-opposite" in added and added <= {"edit-opposite", "edit-opposite-both", "edit-opposite-evidence"}

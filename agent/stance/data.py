@@ -288,11 +288,67 @@ def edit_name(claim: str, evidence: str, names: list[str], rng: random.Random) -
     return []
 
 
-def contrastive(pairs: list[Pair], rng: random.Random, per_pair: float = 0.5) -> list[Pair]:
-    """Edits of supported pairs that a cross-encoder tends to miss: figures, dates, durations, names, negation;
-    plus hard neutrals (a claim against evidence for another claim that shares its words)."""
+# ---------------------------------------------------------------- predicate contradictions
+# A general English list of opposite words (not any corpus's phrasing): the contradictions a small model misses
+# when no figure differs ("shares soared" / "shares fell", "confirmed" / "denied", "increases" / "inhibits").
+_OPPOSITES = (
+    "increase decrease", "increases decreases", "increased decreased", "increasing decreasing", "rise fall",
+    "rises falls", "rose fell", "risen fallen", "rising falling", "higher lower", "larger smaller",
+    "largest smallest", "maximum minimum", "above below", "before after", "earlier later", "older younger",
+    "oldest youngest", "longer shorter", "longest shortest", "faster slower", "stronger weaker", "wider narrower",
+    "heavier lighter", "positive negative", "positively negatively", "promotes inhibits", "promote inhibit",
+    "promoted inhibited", "enhances reduces", "enhanced reduced", "improves worsens", "improved worsened",
+    "activates suppresses", "activated suppressed", "won lost", "win lose", "wins loses", "winning losing",
+    "gained lost", "gain loss", "profit loss", "accepted rejected", "accepts rejects", "approved rejected",
+    "agreed refused", "confirmed denied", "admitted denied", "allowed banned", "permitted prohibited",
+    "supported opposed", "supports opposes", "opened closed", "opens closes", "began ended", "started stopped",
+    "soared plunged", "surged slumped", "bought sold", "buys sells", "hired fired", "raised lowered",
+    "expanded reduced", "survived died", "alive dead", "male female", "north south", "northern southern",
+    "east west", "eastern western", "success failure", "successful unsuccessful", "legal illegal",
+    "possible impossible", "always never", "guilty innocent", "convicted acquitted", "included excluded",
+    "includes excludes", "inside outside", "domestic foreign",
+)  # fmt: skip
+OPPOSITE: dict[str, str] = {}
+for _pair in _OPPOSITES:
+    _a, _b = _pair.split()
+    OPPOSITE.setdefault(_a, _b)
+    OPPOSITE.setdefault(_b, _a)
+_OPPOSITE_RE = re.compile(r"\b(" + "|".join(sorted(OPPOSITE, key=len, reverse=True)) + r")\b", re.I)
+
+
+def _swap(text: str, m: re.Match[str]) -> str:
+    word = m.group(1)
+    other = OPPOSITE[word.lower()]
+    other = other.capitalize() if word[:1].isupper() else other
+    return text[: m.start(1)] + other + text[m.end(1) :]
+
+
+def edit_opposite(claim: str, evidence: str, rng: random.Random) -> list[tuple[str, str, int, str]]:
+    """A word of the claim that the evidence also uses, turned into its opposite: the claim is refuted.
+    Swapped on both sides it is supported again; the claim against the swapped evidence is refuted. So a
+    contradiction is learnt from a predicate, not from a figure, and matching words must agree, not merely
+    be present."""
+    low = evidence.lower()
+    cands = [m for m in _OPPOSITE_RE.finditer(claim) if re.search(rf"\b{m.group(1).lower()}\b", low)]
+    if not cands:
+        return []
+    m = rng.choice(cands)
+    out = [(_swap(claim, m), evidence, REFUTES, "opposite")]
+    me = next((x for x in _OPPOSITE_RE.finditer(evidence) if x.group(1).lower() == m.group(1).lower()), None)
+    if me is not None and rng.random() < 0.5:
+        out.append((_swap(claim, m), _swap(evidence, me), SUPPORTS, "opposite-both"))
+    elif me is not None:
+        out.append((claim, _swap(evidence, me), REFUTES, "opposite-evidence"))
+    return out
+
+
+def contrastive(pairs: list[Pair], rng: random.Random, per_pair: float = 0.5, opposites: bool = False) -> list[Pair]:
+    """Edits of supported pairs that a cross-encoder tends to miss: figures, dates, durations, names, negation,
+    and with `opposites` a word turned into its opposite (`edit_opposite`); plus hard neutrals (a claim against
+    evidence for another claim that shares its words)."""
     supported = [p for p in pairs if p.label == SUPPORTS]
     names = sorted({m.group(1) for p in supported for m in _NAME.finditer(p.claim)})
+    orng = random.Random(f"opposites-{len(pairs)}")  # not drawn from rng: the other edits stay as they were
     out: list[Pair] = []
     for p in supported:
         edits = (
@@ -311,6 +367,9 @@ def contrastive(pairs: list[Pair], rng: random.Random, per_pair: float = 0.5) ->
                 out.append(Pair(_negated(claim, m), p.evidence, SUPPORTS, "edit-negate-wrong"))
         if rng.random() < per_pair * 0.6:
             for claim, evidence, label, kind in edit_negate(p.claim, p.evidence, rng):
+                out.append(Pair(claim, evidence, label, f"edit-{kind}"))
+        if opposites:
+            for claim, evidence, label, kind in edit_opposite(p.claim, p.evidence, orng):
                 out.append(Pair(claim, evidence, label, f"edit-{kind}"))
     for p in pairs:  # a contradicted claim, negated, is supported by the same evidence
         m = _AUX.search(p.claim)
@@ -532,6 +591,7 @@ def build(
     on_topic: bool = False,
     fever_split: bool = False,
     stories: int = 0,
+    opposites: bool = False,
 ) -> tuple[list[Pair], list[Pair]]:
     """All training pairs, shuffled, and a held-out slice (5% of FEVER and SciFact-train claims) for the card.
     At most `max_pairs` training pairs (a seeded sample): one epoch must fit an hour on two CPU cores.
@@ -545,7 +605,8 @@ def build(
     `fever_split` gives negated FEVER `not_entailment` claims a hard refutes label. Tried 2026-12-01 (v5) and
     not shipped: up on dev (held-out 1 0.760 -> 0.804), down on the test claim sets (model card).
     `stories` > 0 mixes the news story pairs (`news_stage`, each that many times) into this one stage instead
-    of a second one; their held-out stories join the held-out pairs. Not measured yet."""
+    of a second one; their held-out stories join the held-out pairs (v7, model card).
+    `opposites` adds `edit_opposite`: a claim word the evidence shares, turned into its opposite (v9)."""
     rng = random.Random(seed)
     fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl", split=fever_split)
     sci = scifact_pairs(
@@ -557,8 +618,8 @@ def build(
     held_claims = _held_claims(base, rng)
     train = [p for p in base if p.claim not in held_claims]
     held = [p for p in base if p.claim in held_claims]
-    train += contrastive(train, rng)
-    held += contrastive(held, random.Random(seed + 1))
+    train += contrastive(train, rng, opposites=opposites)
+    held += contrastive(held, random.Random(seed + 1), opposites=opposites)
     if on_topic:
         train += on_topic_neutrals(train, rng)
         held += on_topic_neutrals(held, random.Random(seed + 3))

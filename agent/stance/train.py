@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--story-repeat", type=int, default=2, help="times each story pair is seen in the news stage")
     ap.add_argument("--mix-stories", type=int, default=0, help="mix the story pairs, this many times, into one stage")
+    ap.add_argument("--opposites", action="store_true", help="add refutations made by turning a word into its opposite")
     args = ap.parse_args(argv)
 
     offline_environment()
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     kinds = {"self_supervised": args.self_supervised, "on_topic": args.on_topic, "fever_split": args.fever_split}
     kinds["stories"] = args.mix_stories
+    kinds["opposites"] = args.opposites
     train, held = build(args.shared, args.seed, **kinds)
     held_first: list[Pair] = []
     if args.news_stage:
