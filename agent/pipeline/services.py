@@ -97,7 +97,7 @@ class Services:
 
                 path = WEIGHTS_DIR if cfg.model == "packaged" else cfg.model
                 try:
-                    self.extras["stance_model"] = StanceModel(path, cfg.max_len, cfg.batch_size, cfg.threads)
+                    self.extras["stance_model"] = StanceModel(path, cfg.max_len, cfg.batch_size, cfg.threads, cfg.spin)
                 except StanceModelMissing as exc:
                     raise UserError(str(exc)) from None
             return self.extras["stance_model"]

@@ -78,7 +78,12 @@ class StanceModel:
     """int8 ONNX on onnxruntime with the `tokenizers` tokenizer: no torch or transformers at run time."""
 
     def __init__(
-        self, path: Path | str = WEIGHTS_DIR, max_len: int = 128, batch_size: int = 8, threads: int = 2
+        self,
+        path: Path | str = WEIGHTS_DIR,
+        max_len: int = 128,
+        batch_size: int = 8,
+        threads: int = 2,
+        spin: bool = False,
     ) -> None:
         path = Path(path)
         onnx_file = path / ONNX_NAME
@@ -95,12 +100,18 @@ class StanceModel:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads  # 2 on this 2-core machine: seeds verify p50 179 ms -> 119 ms
         opts.inter_op_num_threads = 1
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads sleep: no contention
+        # idle threads sleep unless `spin`: spinning saves the wake-up between batches but burns a core
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         graph = str(onnx_file) if exact_int8_kernel() else portable_int8(onnx_file)
         self.session = ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()
         self.pairs_scored = 0
         self._cache: dict[tuple[str, str], np.ndarray] = {}  # a claim re-checked (chat, eval sweeps) is free
+
+    def clear_cache(self) -> None:
+        """Forget the scored pairs (a benchmark that re-runs claims must pay for them again)."""
+        with self._lock:
+            self._cache.clear()
 
     def _probs(self, claim: str, texts: list[str]) -> np.ndarray:
         encs = self.tokenizer.encode_batch([(claim, t) for t in texts])

@@ -50,6 +50,32 @@ def _loss(logits, labels):  # type: ignore[no-untyped-def]
     return torch.where(partial, not_sup, nll).mean()
 
 
+def _teacher_probs(teacher: Path, pairs: list[Pair], work_dir: Path) -> dict[tuple[str, str], list[float]]:
+    """The teacher's probabilities for every training pair, computed once and kept in the work dir."""
+    from agent.stance.model import StanceModel
+
+    cache = work_dir / "teacher.jsonl"
+    out: dict[tuple[str, str], list[float]] = {}
+    if cache.exists():
+        for line in cache.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            out[(row["claim"], row["evidence"])] = row["p"]
+    todo = sorted({(p.claim, p.evidence) for p in pairs} - out.keys())
+    if todo:
+        model = StanceModel(teacher)
+        by_claim: dict[str, list[str]] = {}
+        for claim, evidence in todo:
+            by_claim.setdefault(claim, []).append(evidence)
+        work_dir.mkdir(parents=True, exist_ok=True)
+        with cache.open("a", encoding="utf-8") as f:
+            for claim, evs in by_claim.items():
+                for evidence, p in zip(evs, model.score(claim, evs).tolist(), strict=True):
+                    out[(claim, evidence)] = p
+                    f.write(json.dumps({"claim": claim, "evidence": evidence, "p": p}) + "\n")
+        print(f"teacher probabilities for {len(todo)} pairs", flush=True)
+    return out
+
+
 def evaluate(model, tokenizer, pairs: list[Pair], max_len: int, batch_size: int = 64) -> dict[str, float]:  # type: ignore[no-untyped-def]
     import torch
 
@@ -124,6 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--story-repeat", type=int, default=2, help="times each story pair is seen in the news stage")
     ap.add_argument("--mix-stories", type=int, default=0, help="mix the story pairs, this many times, into one stage")
     ap.add_argument("--opposites", action="store_true", help="add refutations made by turning a word into its opposite")
+    ap.add_argument("--layers", type=int, default=0, help="keep only the lowest N encoder layers (0: all 6)")
+    ap.add_argument(
+        "--distill", type=Path, help="a shipped model folder (int8 ONNX) whose probabilities are soft targets too"
+    )
+    ap.add_argument("--distill-weight", type=float, default=0.5, help="share of the loss that follows the teacher")
     args = ap.parse_args(argv)
 
     offline_environment()
@@ -152,6 +183,10 @@ def main(argv: list[str] | None = None) -> None:
             base, num_labels=3, id2label=dict(enumerate(LABEL_NAMES)),
             label2id={n: i for i, n in enumerate(LABEL_NAMES)},
         )  # fmt: skip
+    if args.layers:  # dropping the top layers keeps what the lower ones learnt (Sajjad et al., 2023)
+        model.bert.encoder.layer = model.bert.encoder.layer[: args.layers]
+        model.config.num_hidden_layers = args.layers
+    teacher = _teacher_probs(args.distill, train, args.work_dir) if args.distill else None
     if args.freeze_layers:
         for p in model.bert.embeddings.parameters():
             p.requires_grad = False
@@ -193,7 +228,12 @@ def main(argv: list[str] | None = None) -> None:
             padding=True, return_tensors="pt",
         )  # fmt: skip
         labels = torch.tensor([p.label for p in b])
-        loss = _loss(model(**enc).logits, labels)
+        logits = model(**enc).logits
+        loss = _loss(logits, labels)
+        if teacher is not None:
+            soft = torch.tensor([teacher[(p.claim, p.evidence)] for p in b])
+            kl = -(soft * torch.log_softmax(logits.float(), dim=-1)).sum(-1).mean()
+            loss = (1 - args.distill_weight) * loss + args.distill_weight * kl
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
