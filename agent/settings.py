@@ -84,7 +84,7 @@ class StanceSettings(BaseModel):
     batch_size: int = Field(8, ge=1, description="pairs per model call: small batches of similar length pad little")
     threads: int = Field(2, ge=1, description="onnxruntime intra-op threads")
     spin: bool = Field(
-        True, description="intra-op threads spin between batches, not sleep: faster alone, costly beside other work"
+        False, description="intra-op threads spin between batches, not sleep: faster alone, costly beside other work"
     )
     max_len: int = Field(128, ge=16)
     supports: float = Field(0.4, ge=0, le=1, description="P(supports) for a document to support (fitted on dev)")
