@@ -89,16 +89,16 @@ def main(argv: list[str] | None = None) -> None:
     grid = itertools.product(args.supports, args.refutes, args.on_topic, (False,))
     for sup, ref, topic, soft in grid:
         stance = base.model_copy(update={"supports": sup, "refutes": ref, "on_topic": topic, "soft": soft})
-        rows, f1s = [], []
+        rows, f1s = [], {}
         for services, sets in groups.values():
             services.settings.stance = stance
-            for _name, cases in sets:
+            for name, cases in sets:
                 got = run_claims(services, cases, with_ranking=False, show_progress=False)
-                f1s.append(m.macro_f1([r["gold"] for r in got], [r["pred"] for r in got]))
+                f1s[name] = m.macro_f1([r["gold"] for r in got], [r["pred"] for r in got])
                 rows += got
-        f1 = sum(f1s) / len(f1s)
+        f1 = sum(f1s.values()) / len(f1s)
         results.append((f1, sup, ref, topic, soft, rows))
-        each = " ".join(f"{n}={f:.3f}" for n, f in zip([n for _, s in groups.values() for n, _ in s], f1s, strict=True))
+        each = " ".join(f"{n}={f:.3f}" for n, f in f1s.items())
         print(f"supports {sup} refutes {ref} on_topic {topic} soft {soft}: mean macro-F1 {f1:.3f} ({each})", flush=True)
     best = max(results, key=lambda r: r[0])
     f1, sup, ref, topic, soft, rows = best

@@ -328,18 +328,23 @@ def edit_opposite(claim: str, evidence: str, rng: random.Random) -> list[tuple[s
     Swapped on both sides it is supported again; the claim against the swapped evidence is refuted. So a
     contradiction is learnt from a predicate, not from a figure, and matching words must agree, not merely
     be present."""
-    low = evidence.lower()
-    cands = [m for m in _OPPOSITE_RE.finditer(claim) if re.search(rf"\b{m.group(1).lower()}\b", low)]
+    in_evidence: dict[str, re.Match[str]] = {}
+    for x in _OPPOSITE_RE.finditer(evidence):
+        in_evidence.setdefault(x.group(1).lower(), x)
+    cands = [m for m in _OPPOSITE_RE.finditer(claim) if m.group(1).lower() in in_evidence]
     if not cands:
         return []
     m = rng.choice(cands)
-    out = [(_swap(claim, m), evidence, REFUTES, "opposite")]
-    me = next((x for x in _OPPOSITE_RE.finditer(evidence) if x.group(1).lower() == m.group(1).lower()), None)
-    if me is not None and rng.random() < 0.5:
-        out.append((_swap(claim, m), _swap(evidence, me), SUPPORTS, "opposite-both"))
-    elif me is not None:
-        out.append((claim, _swap(evidence, me), REFUTES, "opposite-evidence"))
-    return out
+    me = in_evidence[m.group(1).lower()]
+    if rng.random() < 0.5:
+        return [
+            (_swap(claim, m), evidence, REFUTES, "opposite"),
+            (_swap(claim, m), _swap(evidence, me), SUPPORTS, "opposite-both"),
+        ]
+    return [
+        (_swap(claim, m), evidence, REFUTES, "opposite"),
+        (claim, _swap(evidence, me), REFUTES, "opposite-evidence"),
+    ]
 
 
 def contrastive(pairs: list[Pair], rng: random.Random, per_pair: float = 0.5, opposites: bool = False) -> list[Pair]:
