@@ -48,7 +48,7 @@ test: setup-test
 # Faults and hostile input on their own (also part of `make test`).
 test-hardening: setup-test
 	$(PY) -m pytest -q tests/test_hostile_input.py tests/test_concurrency.py tests/test_offline_guard.py \
-	  tests/test_properties.py tests/test_llm_breaker.py tests/test_store_faults.py \
+	  tests/test_properties.py tests/test_llm_breaker.py tests/test_llm_faults.py tests/test_store_faults.py \
 	  tests/test_injection_offline.py tests/test_server_faults.py
 
 # The CI gate: each gold set and benchmark slice against its own committed baseline in evals/baselines/

@@ -20,6 +20,7 @@ and a source's stance that the deterministic checks refute on a number, date or 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -37,6 +38,7 @@ from pydantic_ai.exceptions import (
     AgentRunError,
     ModelAPIError,
     ModelConnectionError,
+    ModelEmptyResponseError,
     ModelHTTPError,
     ModelRateLimitError,
     ModelRequestTimeout,
@@ -393,12 +395,17 @@ TRANSIENT_STATUS = {408, 409, 425, 429}
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Timeouts, rate limits, 5xx and dropped connections: worth another attempt."""
+    """Timeouts, rate limits, 5xx, dropped connections, and a 200 whose body is empty or cut off before it
+    decodes (a connection lost mid-body; measured over real HTTP in `tests/test_llm_faults.py`): worth another
+    attempt."""
     if isinstance(exc, ModelHTTPError):
         return exc.status_code in TRANSIENT_STATUS or exc.status_code >= 500
+    if isinstance(exc, ModelAPIError) and isinstance(exc.__cause__, json.JSONDecodeError | UnicodeDecodeError):
+        return True
     return isinstance(
         exc,
         ModelRateLimitError
+        | ModelEmptyResponseError
         | ModelServerError
         | ModelUnavailableError
         | ModelConnectionError
