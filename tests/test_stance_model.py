@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -48,12 +53,23 @@ REFERENCE = {
 }
 
 
+def probs(model: StanceModel, claim: str, texts: list[str], session: Any = None) -> np.ndarray:
+    """One batch through one session (the pool's, unless given)."""
+    if session is not None:
+        return model._probs(session, claim, texts)
+    session = model._idle.get()
+    try:
+        return model._probs(session, claim, texts)
+    finally:
+        model._idle.put(session)
+
+
 def test_probabilities_are_the_same_on_every_cpu(model: StanceModel) -> None:
     for claim, expected in REFERENCE.items():
-        assert np.allclose(model._probs(claim, SEED_SENTENCES), expected, atol=2e-5), claim
+        assert np.allclose(probs(model, claim, SEED_SENTENCES), expected, atol=2e-5), claim
 
 
-def test_the_portable_graph_keeps_the_weights_and_the_outputs() -> None:
+def test_the_portable_graph_keeps_the_weights_and_the_outputs(model: StanceModel) -> None:
     import onnx
     import onnxruntime as ort
 
@@ -61,10 +77,9 @@ def test_the_portable_graph_keeps_the_weights_and_the_outputs() -> None:
     inits = {t.name: t for t in graph.graph.initializer}
     weights = [inits[n.input[1]] for n in graph.graph.node if n.op_type == "MatMulInteger"]
     assert len(weights) == 38 and all(w.data_type == onnx.TensorProto.UINT8 for w in weights)
-    portable = StanceModel(WEIGHTS_DIR)
-    portable.session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
     for claim, expected in REFERENCE.items():
-        assert np.allclose(portable._probs(claim, SEED_SENTENCES), expected, atol=2e-5), claim
+        assert np.allclose(probs(model, claim, SEED_SENTENCES, session), expected, atol=2e-5), claim
     # on this CPU the shipped signed graph is exact too only where VNNI is there
     assert isinstance(exact_int8_kernel(), bool)
 
@@ -92,6 +107,41 @@ def test_scores_are_cached_and_order_independent(model: StanceModel) -> None:
     b = model.score(claim, ["Tomatoes are a fruit.", EVIDENCE])
     assert model.pairs_scored == before
     assert np.allclose(a[::-1], b)
+
+
+def test_parallel_sessions_score_side_by_side_with_the_same_probabilities(model: StanceModel) -> None:
+    claims = [f"The bridge opened in {year} after {n} years of work." for year in (1930, 1932) for n in (4, 6, 8)]
+    texts = [EVIDENCE, *SEED_SENTENCES, "Tomatoes are a fruit.", "The bridge is 1,149 metres long."]
+    reference = StanceModel(WEIGHTS_DIR)
+    expected = {c: reference.score(c, texts) for c in claims}
+    para = StanceModel(WEIGHTS_DIR)
+    para.parallel(2)
+    assert para.sessions == 2
+    running, most = 0, 0
+    lock = threading.Lock()
+    real = para._probs
+
+    def watched(session: Any, claim: str, batch: list[str]) -> np.ndarray:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02)  # long enough for the other worker's claim to start beside this one
+        try:
+            return real(session, claim, batch)
+        finally:
+            with lock:
+                running -= 1
+
+    para._probs = watched  # type: ignore[method-assign]
+    with ThreadPoolExecutor(2) as pool:
+        got = dict(zip(claims, pool.map(lambda c: para.score(c, texts), claims), strict=True))
+    assert most == 2  # two claims were scored at once
+    for c in claims:
+        assert np.array_equal(got[c], expected[c]), c
+    para.parallel(1)  # back to one session on every thread (a later single claim)
+    assert para.sessions == 1
+    assert np.array_equal(para.score("A new claim.", texts), reference.score("A new claim.", texts))
 
 
 def test_windows_are_exact_slices_and_units_are_bounded(seeded_services: Services) -> None:

@@ -212,6 +212,9 @@ def run_items(
     if not items:
         return
     services.index()  # build the shared index once, before the workers race for it
+    model = services.stance_model()
+    if model is not None:
+        model.parallel(workers)  # one model session per worker: claims scored side by side
     pending = iter(items)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="verify") as pool:
         running: dict[Future[dict[str, Any]], Item] = {}
