@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.cli import app, common
 
 from .conftest import SEEDS
 
@@ -41,3 +45,25 @@ def test_sources_on_empty_store_and_bad_server(tmp_path: Path) -> None:
     down = runner.invoke(app, ["--store-url", "http://127.0.0.1:9", "sources"])
     assert down.exit_code == 2 and "cannot open the Chroma store" in down.output
     assert "Traceback" not in down.output
+
+
+def test_progress_lines_when_stderr_is_no_terminal(tmp_path: Path) -> None:
+    """A log file or CI gets plain progress lines; the rich bar alone says nothing there until it ends."""
+    result = runner.invoke(app, ["--data-dir", str(tmp_path / "d"), "ingest", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"embedding chunks and sentences: ([\d,]+)/\1 \(100%\)", result.output), result.output
+
+
+def test_heartbeat_says_at_most_one_line_per_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(common, "err", Console(file=out, width=200))
+    now = [0.0]
+    beat = common.Heartbeat(every_s=30, clock=lambda: now[0])
+    for i in range(1, 101):  # 100 steps, 1 s apart: the start, one line every 30 s, the end
+        now[0] = float(i)
+        beat("embedding", i, 100)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("embedding: 1/100 (1%)") and lines[-1].startswith("embedding: 100/100 (100%)")
+    assert len(lines) == 5  # at 1, 31, 61, 91 s and the last step
+    beat("verifying", 1, 10)
+    assert out.getvalue().splitlines()[-1].startswith("verifying: 1/10")  # a new phase is said at once

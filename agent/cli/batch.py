@@ -53,7 +53,7 @@ def batch(
     resume: Annotated[bool, typer.Option("--resume", help="keep records already in OUT; do the rest")] = False,
 ) -> None:
     """Verify every claim in FILE; records come out in input order, bad lines as error records in place."""
-    from agent.cli.common import State, fail
+    from agent.cli.common import Heartbeat, State, fail
 
     err = Console(stderr=True)
     try:
@@ -99,6 +99,7 @@ def batch(
         disable=not todo,
     ) as bar:
         task = bar.add_task("verifying", total=len(todo))
+        beat = Heartbeat()
         sink = journal.open() if journal is not None else None
         try:
 
@@ -110,6 +111,7 @@ def batch(
                 if "error" in rec:
                     err.print(f"[red]line {item.line}[/] ({markup(item.id)}): {markup(rec['error'])}", soft_wrap=True)
                 bar.advance(task)
+                beat("verifying", int(bar.tasks[0].completed), len(todo))
 
             run_items(services, todo, workers, on_done)
         except KeyboardInterrupt:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import typer
@@ -13,6 +15,33 @@ from agent.text import normalise_claim
 
 console = Console()
 err = Console(stderr=True)
+
+
+class Heartbeat:
+    """Progress for a stderr that is no terminal (a log file, CI, a pipe), where the rich bar stays silent until
+    it ends: one plain line when a phase starts, when it completes, and at most one every `every_s` seconds
+    between. A 20 MB article used to embed for 25 minutes with nothing in the log."""
+
+    def __init__(self, every_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every_s, self.clock = every_s, clock
+        self.on = not err.is_terminal
+        self._phase: str | None = None
+        self._said = 0.0
+        self._start = clock()
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        if not self.on:
+            return
+        now = self.clock()
+        new = phase != self._phase
+        if new:
+            self._phase, self._start = phase, now
+        finished = bool(total) and done >= (total or 0)
+        if new or finished or now - self._said >= self.every_s:
+            pct = f" ({100 * done / total:.0f}%)" if total else ""
+            count = f"{done:,}/{total:,}" if total else f"{done:,}"
+            err.print(f"{markup(phase)}: {count}{pct}, {now - self._start:.0f} s", soft_wrap=True, highlight=False)
+            self._said = now
 
 
 class State:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from agent.cli.common import State, console, err, warn
+from agent.cli.common import Heartbeat, State, console, err, warn
 from agent.cli.render import markup
 
 
@@ -37,7 +37,8 @@ def ingest(
         transient=True,
     ) as bar:
         task = bar.add_task("reading", total=None)
-        phases = {"read": "reading files", "chunk": "chunking", "embed": "embedding chunks"}
+        phases = {"read": "reading files", "chunk": "chunking", "embed": "embedding chunks and sentences"}
+        beat = Heartbeat()
 
         def progress(phase: str, done: int, total: int) -> None:
             if phase.startswith("waiting"):  # said once, also when stderr is no terminal: why nothing moves
@@ -46,6 +47,7 @@ def ingest(
                 warn(phase.removeprefix("warning: "), "warning")
                 return
             bar.update(task, description=phases.get(phase, phase), completed=done, total=total or None)
+            beat(phases.get(phase, phase), done, total)
 
         def on_error(e: Any) -> None:
             warn(str(e))
