@@ -84,7 +84,9 @@ class StanceSettings(BaseModel):
     batch_size: int = Field(8, ge=1, description="pairs per model call: small batches of similar length pad little")
     threads: int = Field(2, ge=1, description="onnxruntime intra-op threads")
     spin: bool = Field(
-        False, description="intra-op threads spin between batches, not sleep: faster alone, costly beside other work"
+        True,
+        description="a session's intra-op threads spin between a claim's batches, not sleep: faster for one claim at a "
+        "time; batch workers get 1-thread sessions, which have no threads to spin",
     )
     max_len: int = Field(128, ge=16)
     supports: float = Field(0.4, ge=0, le=1, description="P(supports) for a document to support (fitted on dev)")
