@@ -62,12 +62,18 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+class PhaseFailed(RuntimeError):
+    pass
+
+
 def child(phase: str, data_dir: Path, arg: str) -> dict[str, Any]:
     """Run one phase in a fresh process; its JSON result plus its own peak RSS."""
     out = subprocess.run(
         [sys.executable, "-m", "evals.bench_scale", "--phase", phase, "--data-dir", str(data_dir), "--arg", arg],
-        capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
+        capture_output=True, text=True, cwd=PROJECT_ROOT,
     )  # fmt: skip
+    if out.returncode != 0:
+        raise PhaseFailed(f"phase {phase} exited {out.returncode}: {out.stderr.strip()[-1500:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -210,23 +216,36 @@ def main() -> int:
         corpus = build_corpus(size, d / "corpus.jsonl")
         row: dict[str, Any] = {"size": size, "store": "server" if args.server else "embedded"}
         server = start_server(d / "server") if args.server else None
-        print(f"[{size}] ingest …", flush=True)
-        ing = child("ingest", d / "data", str(corpus))
-        row |= {f"ingest.{k}": v for k, v in ing.items()}
-        row["store_mb"] = round((du(d / "data") + (du(d / "server") if server else 0)) / 2**20, 1)
-        print(f"[{size}] verify …", flush=True)
-        row |= {f"verify.{k}": v for k, v in child("verify", d / "data", str(args.claims)).items()}
-        print(f"[{size}] batch …", flush=True)
-        row |= {f"batch.{k}": v for k, v in child("batch", d / "data", str(args.claims)).items()}
+        results[f"{size}-server" if args.server else str(size)] = row  # `row |=` updates it in place
+
+        def save() -> None:  # after every phase: a later failure keeps what was measured
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(results, indent=2))
+
+        failed = False
+        try:
+            print(f"[{size}] ingest …", flush=True)
+            ing = child("ingest", d / "data", str(corpus))
+            row |= {f"ingest.{k}": v for k, v in ing.items()}
+            row["store_mb"] = round((du(d / "data") + (du(d / "server") if server else 0)) / 2**20, 1)
+            save()
+            print(f"[{size}] verify …", flush=True)
+            row |= {f"verify.{k}": v for k, v in child("verify", d / "data", str(args.claims)).items()}
+            save()
+            print(f"[{size}] batch …", flush=True)
+            row |= {f"batch.{k}": v for k, v in child("batch", d / "data", str(args.claims)).items()}
+            save()
+        except PhaseFailed as exc:
+            failed = True
+            row["error"] = str(exc)
+            save()
+            print(f"[{size}] {exc}\n[{size}] the store is kept in {d}: rerun the rest with --phase", file=sys.stderr)
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
             os.environ.pop("CROSSCHECK_STORE__URL", None)
-        results[f"{size}-server" if args.server else str(size)] = row
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2))
         print(json.dumps(row), flush=True)
-        if not args.keep:
+        if not args.keep and not failed:
             shutil.rmtree(d, ignore_errors=True)
     return 0
 
