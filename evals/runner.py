@@ -104,6 +104,9 @@ def run_claims(
 ) -> list[dict[str, Any]]:
     """Verify every claim (in input order) and score it."""
     services.index()  # build once before threads share it
+    model = services.stance_model() if workers > 1 else None
+    if model is not None:
+        model.parallel(workers)  # a model session per worker, as in `crosscheck batch` (latencies are per worker)
 
     def one(case: Case) -> dict[str, Any]:
         t0 = time.perf_counter()
