@@ -9,8 +9,11 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agent.cli import app, common
+from agent.data.index import INDEX_FILE, SentenceIndex, tokenizer_signature
+from agent.data.store import Embedder
+from agent.settings import Settings
 
-from .conftest import SEEDS
+from .conftest import SEEDS, make_services
 
 runner = CliRunner()
 
@@ -30,8 +33,14 @@ def test_ingest_and_sources_via_cli(tmp_path: Path) -> None:
     assert "6 documents: 6 new" in result.output
     assert "Traceback" not in result.output
 
+    assert "sentence index up to date" in result.output  # the index follows the store at ingest, not at verify
+    services = make_services(tmp_path / "data", Embedder(Settings().embedding))
+    fingerprint = f"{services.store.fingerprint()}|{tokenizer_signature()}"
+    assert SentenceIndex.load(tmp_path / "data" / INDEX_FILE, fingerprint) is not None
+
     again = runner.invoke(app, [*data, "ingest", str(SEEDS)])
     assert again.exit_code == 0 and "0 new, 0 changed, 5 unchanged" in again.output
+    assert "sentence index" not in again.output  # nothing changed: nothing to update
 
     listing = runner.invoke(app, [*data, "sources"], terminal_width=200)
     assert listing.exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from agent.cli.common import Heartbeat, State, console, err, warn
 from agent.cli.render import markup
+from agent.data.index import INDEX_FILE
 
 
 def ingest(
@@ -65,6 +67,16 @@ def ingest(
                 rebuild=rebuild,
             )
         )
+        if report.new or report.changed or not (services.settings.data_dir / INDEX_FILE).exists():
+            # the sentence index follows the store here, reading only what changed, not in the next verify
+            bar.update(task, description="updating the sentence index", completed=0, total=None)
+            beat("updating the sentence index", 0, None)
+            t0 = time.perf_counter()
+            idx = services.guard(lambda: services.index())
+            beat("updating the sentence index", len(idx.sentences), len(idx.sentences))
+            took = time.perf_counter() - t0
+            said = f"sentence index up to date: {len(idx.sentences):,} sentences, {took:.1f}s"
+            err.print(f"[dim]{said}[/]", soft_wrap=True)
     console.print(report.summary(), soft_wrap=True)
     if not report.complete:  # something was skipped or not read: 1, as for unreadable files
         raise typer.Exit(1)

@@ -8,13 +8,13 @@ import pickle
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from agent.data.store import Embedder, VectorStore, sentences_of
-from agent.schemas import Citation, DocumentMeta, Evidence, Sentence
+from agent.schemas import Chunk, Citation, DocumentMeta, Evidence, Sentence
 from agent.text import tokens
 
 _TIME = re.compile(
@@ -34,7 +34,7 @@ def slot_flags(text: str) -> tuple[float, float]:
 
 CACHE_FILE = "sentence_vectors.sqlite"
 INDEX_FILE = "sentence_index.pkl"
-INDEX_FORMAT = 1  # bump when the saved layout changes: an old file is then rebuilt, never misread
+INDEX_FORMAT = 2  # bump when the saved layout changes: an old file is then rebuilt, never misread
 
 
 _PROBE = "Senators' studies: 25,000 accounts were denied; running campaigns, fake 28.8M exchanges (Qwen-3)."
@@ -136,6 +136,22 @@ def vector_cache(data_dir: Path, store: VectorStore) -> VectorCache:
     return VectorCache.of(data_dir)
 
 
+def _doc_units(chunks: list[Chunk]) -> tuple[list[Sentence], dict[str, list[int]]]:
+    """One document's sentences, each once in reading order (chunks overlap), and each chunk's sentences as
+    positions in that list."""
+    sentences: list[Sentence] = []
+    at: dict[tuple[int, int], int] = {}
+    by_chunk: dict[str, list[int]] = {}
+    for chunk in chunks:
+        for s in sentences_of(chunk):
+            key = (s.start, s.end)
+            if key not in at:
+                at[key] = len(sentences)
+                sentences.append(s)
+            by_chunk.setdefault(chunk.chunk_id, []).append(at[key])
+    return sentences, by_chunk
+
+
 @dataclass
 class SentenceIndex:
     sentences: list[Sentence]
@@ -147,42 +163,102 @@ class SentenceIndex:
     version: int
     slots: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
     cache: VectorCache | None = None
+    versions: dict[str, str] = field(default_factory=dict)  # doc_id -> `content_hash|chunks` it was built from
+    saved_for: str = ""  # the store fingerprint of the file it was loaded from
     _vectors: dict[int, np.ndarray] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, store: VectorStore, cache: VectorCache | None = None) -> SentenceIndex:
+        version = store.count()  # before the snapshot: a write during it makes the next refresh rebuild
+        snap = store.snapshot()  # only fully written documents: offsets always match the texts read with them
+        by_doc: dict[str, list[Chunk]] = {}
+        for chunk in snap.chunks:
+            by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        docs = {d: _doc_units(cs) for d, cs in by_doc.items()}
+        versions = {d: f"{m.content_hash or ''}|{m.chunks}" for d, m in snap.metas.items()}
+        return cls._assemble(docs, {}, snap.metas, snap.texts, version, versions, cache)
+
+    @classmethod
+    def _assemble(
+        cls,
+        docs: dict[str, tuple[list[Sentence], dict[str, list[int]]]],
+        old_slots: dict[str, np.ndarray],
+        metas: dict[str, DocumentMeta],
+        texts: dict[str, str],
+        version: int,
+        versions: dict[str, str],
+        cache: VectorCache | None,
+    ) -> SentenceIndex:
+        """The index over documents' units (sentences, chunk -> positions), in document order; slots already
+        computed for a document are reused, BM25 is fitted over the whole corpus (its idf is corpus-wide)."""
         import bm25s
 
-        seen: set[tuple[str, int, int]] = set()
         sentences: list[Sentence] = []
         by_doc: dict[str, list[int]] = {}
         by_chunk: dict[str, list[int]] = {}
-        version = store.count()  # before the snapshot: a write during it makes the next refresh rebuild
-        snap = store.snapshot()  # only fully written documents: offsets always match the texts read with them
-        for chunk in snap.chunks:
-            for s in sentences_of(chunk):
-                key = (s.doc_id, s.start, s.end)
-                if key not in seen:
-                    seen.add(key)
-                    by_doc.setdefault(s.doc_id, []).append(len(sentences))
-                    sentences.append(s)
-                by_chunk.setdefault(chunk.chunk_id, []).append(
-                    next(i for i in reversed(by_doc[s.doc_id]) if sentences[i].start == s.start)
-                )
-        metas, texts = snap.metas, snap.texts
-        slots = np.array([slot_flags(s.text) for s in sentences], dtype=np.float32).reshape(-1, 2)
+        slot_rows: list[np.ndarray] = []
+        for d in sorted(docs):
+            units, chunks = docs[d]
+            base = len(sentences)
+            by_doc[d] = list(range(base, base + len(units)))
+            for cid, local in chunks.items():
+                by_chunk[cid] = [base + i for i in local]
+            sentences += units
+            rows = old_slots.get(d)
+            if rows is None or len(rows) != len(units):
+                rows = np.array([slot_flags(s.text) for s in units], dtype=np.float32).reshape(-1, 2)
+            slot_rows.append(rows)
+        slots = np.concatenate(slot_rows) if slot_rows else np.zeros((0, 2), np.float32)
         bm25 = bm25s.BM25()
         corpus = [tokens(s.text) or ["∅"] for s in sentences]
         if corpus:
             bm25.index(corpus, show_progress=False)
-        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, version, slots, cache)
+        return cls(sentences, by_doc, by_chunk, metas, texts, bm25, version, slots, cache, versions)
+
+    def updated(self, store: VectorStore, max_share: float = 0.5) -> SentenceIndex | None:
+        """This index brought up to the store's content, reading only the documents added, changed or removed
+        since it was built (a document's `content_hash|chunks` differs); the rest is reused as it is. None when
+        more than `max_share` of the documents changed: a full build then reads about as much."""
+        version = store.count()
+        current = store.versions()
+        fresh = [d for d, v in current.items() if self.versions.get(d) != v]
+        kept = [d for d, v in self.versions.items() if current.get(d) == v]
+        if not fresh and len(kept) == len(self.versions):
+            return replace(self, version=version)  # same documents, same positions: vectors still apply
+        if len(fresh) > max_share * max(1, len(current)):
+            return None
+        snap = store.snapshot(doc_ids=fresh)
+        by_doc: dict[str, list[Chunk]] = {}
+        for chunk in snap.chunks:
+            by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        docs = {d: _doc_units(cs) for d, cs in by_doc.items()}
+        old_slots: dict[str, np.ndarray] = {}
+        by_doc_chunks: dict[str, dict[str, list[int]]] = {}
+        for cid, ids in self.by_chunk.items():
+            if ids:
+                by_doc_chunks.setdefault(self.sentences[ids[0]].doc_id, {})[cid] = ids
+        for d in kept:
+            ids = self.by_doc.get(d, [])
+            local = {g: i for i, g in enumerate(ids)}
+            chunks = {cid: [local[g] for g in gs] for cid, gs in by_doc_chunks.get(d, {}).items()}
+            docs[d] = ([self.sentences[g] for g in ids], chunks)
+            old_slots[d] = self.slots[ids] if ids else np.zeros((0, 2), np.float32)
+        metas = {d: self.metas[d] for d in kept if d in self.metas} | snap.metas
+        texts = {d: self.texts[d] for d in kept if d in self.texts} | snap.texts
+        versions = {d: self.versions[d] for d in kept} | {
+            d: f"{m.content_hash or ''}|{m.chunks}" for d, m in snap.metas.items()
+        }
+        return self._assemble(docs, old_slots, metas, texts, version, versions, self.cache)
 
     # ------------------------------------------------------------ on disk, between processes
-    def save(self, path: Path, fingerprint: str) -> None:
-        """Keep this index for the next process (atomic: a reader sees the old file or the new one)."""
+    def save(self, path: Path, fingerprint: str, base: str = "") -> None:
+        """Keep this index for the next process (atomic: a reader sees the old file or the new one). `base` names
+        what every version of the index shares (collection, embedding model, tokenizer): a later store content
+        with the same base can be reached by `updated`."""
         state = {
             "fingerprint": fingerprint,
+            "base": base,
             "format": INDEX_FORMAT,
             "sentences": [(s.doc_id, s.chunk_id, s.start, s.end, s.text) for s in self.sentences],
             "by_doc": self.by_doc,
@@ -192,6 +268,7 @@ class SentenceIndex:
             "bm25": self.bm25,
             "version": self.version,
             "slots": self.slots,
+            "versions": self.versions,
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -200,8 +277,12 @@ class SentenceIndex:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path, fingerprint: str, cache: VectorCache | None = None) -> SentenceIndex | None:
+    def load(
+        cls, path: Path, fingerprint: str, cache: VectorCache | None = None, base: str | None = None
+    ) -> SentenceIndex | None:
         """The index a previous process saved for exactly this store content, or None (absent, stale, unreadable).
+        With `base`, an index saved for other content of the same store (same collection, model and tokenizer)
+        is returned too (its `saved_for` differs from `fingerprint`): the caller brings it up to date with `updated`.
 
         The file is the user's own, written by this code into their data dir (a pickle: not for files from
         elsewhere)."""
@@ -210,17 +291,15 @@ class SentenceIndex:
                 state = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
             return None
-        if (
-            not isinstance(state, dict)
-            or state.get("format") != INDEX_FORMAT
-            or state.get("fingerprint") != fingerprint
-        ):
+        if not isinstance(state, dict) or state.get("format") != INDEX_FORMAT:
+            return None
+        if state.get("fingerprint") != fingerprint and (base is None or state.get("base") != base):
             return None
         sentences = [Sentence(doc_id=d, chunk_id=c, start=a, end=b, text=x) for d, c, a, b, x in state["sentences"]]
         metas = {d: DocumentMeta(**m) for d, m in state["metas"].items()}
         return cls(
             sentences, state["by_doc"], state["by_chunk"], metas, state["texts"], state["bm25"], state["version"],
-            state["slots"], cache,
+            state["slots"], cache, state["versions"], state["fingerprint"],
         )  # fmt: skip
 
     def lexical(self, query: str) -> np.ndarray:

@@ -454,18 +454,21 @@ class VectorStore:
                 metas.append(DocumentMeta(doc_id=did, **(meta or {})))
         return sorted(metas, key=lambda m: m.doc_id)
 
-    def fingerprint(self) -> str:
+    def versions(self) -> dict[str, str]:
+        """Every document's version, `content_hash|chunks`, by id (metadata only, no texts): what an index built
+        earlier compares with to read only the documents added, changed or removed since."""
+        out: dict[str, str] = {}
+        for ids, meta_rows, _ in self._scan(self.docs, include=["metadatas"]):
+            for d, m in zip(ids, meta_rows, strict=True):
+                out[d] = f"{(m or {}).get('content_hash', '')}|{(m or {}).get('chunks', 0)}"
+        return out
+
+    def fingerprint(self, versions: dict[str, str] | None = None) -> str:
         """What the store holds, in one hash: every document's id, version and chunk count (metadata only, no
         texts), the collection and the embedding model. Equal fingerprints: the same snapshot."""
         h = hashlib.sha1(f"{self.settings.store.collection}|{self.embedding_model()}".encode())
-        rows = []
-        for ids, meta_rows, _ in self._scan(self.docs, include=["metadatas"]):
-            rows += [
-                f"{d}|{(m or {}).get('content_hash', '')}|{(m or {}).get('chunks', 0)}"
-                for d, m in zip(ids, meta_rows, strict=True)
-            ]
-        for row in sorted(rows):
-            h.update(row.encode() + b"\n")
+        for d, v in sorted((self.versions() if versions is None else versions).items()):
+            h.update(f"{d}|{v}".encode() + b"\n")
         return h.hexdigest()
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
@@ -475,9 +478,10 @@ class VectorStore:
     def all_chunks(self) -> list[Chunk]:
         return sorted((c for c, _ in self._versioned_chunks()), key=lambda c: (c.doc_id, c.ordinal))
 
-    def _versioned_chunks(self) -> Iterator[tuple[Chunk, str | None]]:
-        """(chunk, content_hash of the document version it was cut from; None in stores from before the tag)."""
-        for ids, meta_rows, texts in self._scan(self.chunks, include=["metadatas", "documents"]):
+    def _versioned_chunks(self, doc_ids: Sequence[str] | None = None) -> Iterator[tuple[Chunk, str | None]]:
+        """(chunk, content_hash of the document version it was cut from; None in stores from before the tag),
+        of every document or of `doc_ids` only."""
+        for ids, meta_rows, texts in self._scan(self.chunks, include=["metadatas", "documents"], doc_ids=doc_ids):
             for cid, meta, text in zip(ids, meta_rows, texts, strict=True):
                 chunk = Chunk(
                     chunk_id=cid,
@@ -491,15 +495,16 @@ class VectorStore:
                 version = meta.get("content_hash")
                 yield chunk, None if version is None else str(version)
 
-    def snapshot(self, attempts: int = 5, pause_s: float = 0.2) -> Snapshot:
-        """Every fully written document with its text and chunks, as one consistent view (see `write`).
+    def snapshot(self, attempts: int = 5, pause_s: float = 0.2, doc_ids: Sequence[str] | None = None) -> Snapshot:
+        """Every fully written document (or those of `doc_ids`) with its text and chunks, as one consistent view
+        (see `write`).
 
         Records and chunks are read in two passes; a document written or replaced between them (another
         process ingesting) is incomplete in that view, so the view is read again, up to `attempts` times.
         Documents still incomplete then are left out and named in `Snapshot.incomplete`."""
         snap = Snapshot({}, {}, [], [])
         for attempt in range(attempts):
-            snap = self._read_snapshot()
+            snap = self._read_snapshot(doc_ids)
             if not snap.incomplete:
                 return snap
             if attempt + 1 < attempts:
@@ -511,15 +516,15 @@ class VectorStore:
         )
         return snap
 
-    def _read_snapshot(self) -> Snapshot:
+    def _read_snapshot(self, doc_ids: Sequence[str] | None = None) -> Snapshot:
         metas: dict[str, DocumentMeta] = {}
         texts: dict[str, str] = {}
-        for ids, meta_rows, doc_texts in self._scan(self.docs, include=["metadatas", "documents"]):
+        for ids, meta_rows, doc_texts in self._scan(self.docs, include=["metadatas", "documents"], ids=doc_ids):
             for did, meta, text in zip(ids, meta_rows, doc_texts, strict=True):
                 metas[did] = DocumentMeta(doc_id=did, **(meta or {}))
                 texts[did] = text
         by_doc: dict[str, dict[str, Chunk]] = {}
-        for chunk, version in self._versioned_chunks():
+        for chunk, version in self._versioned_chunks(doc_ids):
             meta = metas.get(chunk.doc_id)
             if meta is None or (version is not None and version != meta.content_hash):
                 continue  # not published yet, or cut from another version of the document
@@ -531,10 +536,31 @@ class VectorStore:
         chunks = sorted((c for cs in by_doc.values() for c in cs.values()), key=lambda c: (c.doc_id, c.ordinal))
         return Snapshot(metas, texts, chunks, incomplete)
 
-    def _scan(self, col: Collection, include: list[str]) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
-        total = col.count()
-        for off in range(0, total, self.batch_size):
-            got = col.get(include=include, limit=self.batch_size, offset=off)  # type: ignore[arg-type]
+    def _scan(
+        self,
+        col: Collection,
+        include: list[str],
+        ids: Sequence[str] | None = None,
+        doc_ids: Sequence[str] | None = None,
+    ) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+        """The collection's records in batches: all of them, those with `ids`, or those of the documents `doc_ids`."""
+        if ids is None and doc_ids is None:
+            total = col.count()
+            pages: Iterator[Any] = (
+                col.get(include=include, limit=self.batch_size, offset=off)  # type: ignore[arg-type]
+                for off in range(0, total, self.batch_size)
+            )
+        else:
+            wanted = list(dict.fromkeys(ids if ids is not None else doc_ids or []))
+            step = self.batch_size if ids is not None else min(self.batch_size, 500)  # 500 documents' chunks a read
+            parts = [wanted[i : i + step] for i in range(0, len(wanted), step)]
+            pages = (
+                col.get(ids=part, include=include)  # type: ignore[arg-type]
+                if ids is not None
+                else col.get(where={"doc_id": {"$in": part}}, include=include)  # type: ignore[arg-type,dict-item]
+                for part in parts
+            )
+        for got in pages:
             n = len(got["ids"])
             yield got["ids"], got.get("metadatas") or [None] * n, got.get("documents") or [None] * n
 

@@ -56,23 +56,28 @@ class Services:
                 if cache is None:
                     cache = self.extras["vector_cache"] = vector_cache(self.settings.data_dir, self.store)
                 self.store.check_model(self.embedder.name)
-                idx = self._saved_or_built(cache)
+                idx = self._saved_or_built(cache, idx)
                 self.extras["index"] = idx
                 self.extras.pop("idf", None)
             return idx
 
-    def _saved_or_built(self, cache: VectorCache) -> SentenceIndex:
-        """The index a previous process saved for this exact store content (a restart pays no rebuild), or a
-        new one, saved for the next process."""
+    def _saved_or_built(self, cache: VectorCache, current: SentenceIndex | None = None) -> SentenceIndex:
+        """The index a previous process saved for this exact store content (a restart pays no rebuild); else that
+        index, or this process's `current` one, brought up to date by reading only the documents added, changed
+        or removed since (`SentenceIndex.updated`); else a new one. Saved for the next process."""
         path = self.settings.data_dir / INDEX_FILE
+        base = f"{self.settings.store.collection}|{self.store.embedding_model()}|{tokenizer_signature()}"
         fingerprint = f"{self.store.fingerprint()}|{tokenizer_signature()}"
-        saved = SentenceIndex.load(path, fingerprint, cache)
-        if saved is not None:
+        saved = SentenceIndex.load(path, fingerprint, cache, base=base)
+        if saved is not None and saved.saved_for == fingerprint:
             return saved
-        idx = SentenceIndex.build(self.store, cache)
+        prior = current or saved
+        idx = prior.updated(self.store) if prior is not None else None
+        if idx is None:
+            idx = SentenceIndex.build(self.store, cache)
         if f"{self.store.fingerprint()}|{tokenizer_signature()}" == fingerprint:  # nothing written meanwhile
             try:
-                idx.save(path, fingerprint)
+                idx.save(path, fingerprint, base)
             except OSError as exc:  # a read-only data dir: the index still works, in memory
                 log.warning("could not save the sentence index to %s: %s", path, exc)
         return idx
