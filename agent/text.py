@@ -361,17 +361,18 @@ def _norm_token(tok: str) -> str:
     return stem(tok)
 
 
+@lru_cache(maxsize=262144)
+def _token_parts(t: str) -> tuple[str, ...]:
+    """One raw token's normalised parts (a hyphenated word is its parts), stopwords dropped."""
+    if t.lower() in STOPWORDS:
+        return ()
+    parts = t.split("-") if "-" in t and not t[0].isdigit() else [t]
+    return tuple(_norm_token(p) for p in parts if p and p.lower() not in STOPWORDS)
+
+
 def tokens(text: str) -> list[str]:
     """Normalised tokens for lexical retrieval (stopwords dropped, numbers without separators)."""
-    out = []
-    for m in _TOKEN.finditer(text):
-        t = m.group()
-        if t.lower() in STOPWORDS:
-            continue
-        for part in t.split("-") if "-" in t and not t[0].isdigit() else [t]:
-            if part and part.lower() not in STOPWORDS:
-                out.append(_norm_token(part))
-    return out
+    return [p for t in _TOKEN.findall(text) for p in _token_parts(t)]
 
 
 def content_terms(text: str) -> set[str]:

@@ -216,12 +216,15 @@ class SentenceIndex:
             bm25.index(corpus, show_progress=False)
         return cls(sentences, by_doc, by_chunk, metas, texts, bm25, version, slots, cache, versions)
 
-    def updated(self, store: VectorStore, max_share: float = 0.5) -> SentenceIndex | None:
+    def updated(
+        self, store: VectorStore, current: dict[str, str] | None = None, max_share: float = 0.5
+    ) -> SentenceIndex | None:
         """This index brought up to the store's content, reading only the documents added, changed or removed
         since it was built (a document's `content_hash|chunks` differs); the rest is reused as it is. None when
-        more than `max_share` of the documents changed: a full build then reads about as much."""
+        more than `max_share` of the documents changed: a full build then reads about as much. `current` is
+        `store.versions()` when the caller has just read it."""
         version = store.count()
-        current = store.versions()
+        current = store.versions() if current is None else current  # `store.versions()` read by the caller
         fresh = [d for d, v in current.items() if self.versions.get(d) != v]
         kept = [d for d, v in self.versions.items() if current.get(d) == v]
         if not fresh and len(kept) == len(self.versions):

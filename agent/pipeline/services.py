@@ -67,12 +67,13 @@ class Services:
         or removed since (`SentenceIndex.updated`); else a new one. Saved for the next process."""
         path = self.settings.data_dir / INDEX_FILE
         base = f"{self.settings.store.collection}|{self.store.embedding_model()}|{tokenizer_signature()}"
-        fingerprint = f"{self.store.fingerprint()}|{tokenizer_signature()}"
+        versions = self.store.versions()  # metadata only: what each document's version is now
+        fingerprint = f"{self.store.fingerprint(versions)}|{tokenizer_signature()}"
         saved = SentenceIndex.load(path, fingerprint, cache, base=base)
         if saved is not None and saved.saved_for == fingerprint:
             return saved
         prior = current or saved
-        idx = prior.updated(self.store) if prior is not None else None
+        idx = prior.updated(self.store, versions) if prior is not None else None
         if idx is None:
             idx = SentenceIndex.build(self.store, cache)
         if f"{self.store.fingerprint()}|{tokenizer_signature()}" == fingerprint:  # nothing written meanwhile
