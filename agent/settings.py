@@ -50,6 +50,12 @@ class StoreSettings(BaseModel):
     database: str = Field("default_database", min_length=1, description="Chroma database in the tenant (server mode)")
     retries: int = Field(4, ge=1, description="attempts at a server call that cannot connect, with backoff")
     retry_wait_s: float = Field(0.5, ge=0, description="first backoff between attempts (doubles each time)")
+    refresh_s: float = Field(
+        1.0,
+        ge=0,
+        description="how often a running process looks for another process's writes before a claim (counting the "
+        "chunks is a scan that grows with the store); its own writes are seen at once",
+    )
 
 
 class ChunkSettings(BaseModel):

@@ -167,3 +167,36 @@ def test_an_update_against_the_chroma_server(
     assert builds == [] and "005_riverbank" in updated.by_doc
     monkeypatch.undo()
     _same(updated, SentenceIndex.build(second.store))
+
+
+def test_another_process_write_is_looked_for_every_refresh_s_and_own_writes_at_once(
+    saved: tuple[Path, SentenceIndex], seeds_copy: Path, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting the chunks before every claim is a scan that grows with the store, so a running process looks for
+    another process's writes at most every `store.refresh_s` (1 s); its own writes it sees at once."""
+    import agent.pipeline.services as services_module
+
+    clock = type("Clock", (), {"t": 1000.0, "monotonic": lambda self: self.t})()
+    monkeypatch.setattr(services_module, "time", clock)
+    data, _ = saved
+    reader = _fresh(data, embedder)
+    reader.index()
+    counted: list[int] = []
+    real_count = type(reader.store).count
+    monkeypatch.setattr(type(reader.store), "count", lambda self: counted.append(1) or real_count(self))
+    for _ in range(5):
+        reader.index()  # five claims within the second: no count
+    assert counted == []
+
+    (seeds_copy / "005_riverbank.txt").write_text(
+        "River survey\n\nVolunteers walked 14 miles of riverbank during the survey.\n", encoding="utf-8"
+    )
+    writer = _fresh(data, embedder)  # another process
+    ingest([seeds_copy], writer.settings, writer.store, writer.embedder)
+    assert "005_riverbank" not in reader.index().by_doc and counted == []
+    clock.t += 1.5
+    assert "005_riverbank" in reader.index().by_doc and counted  # looked for, and found
+
+    (seeds_copy / "006_otters.txt").write_text("Otters\n\nThe survey found 31 otters.\n", encoding="utf-8")
+    ingest([seeds_copy], reader.settings, reader.store, reader.embedder)  # written by the reader itself
+    assert "006_otters" in reader.index().by_doc  # at once, with the clock standing still

@@ -8,7 +8,7 @@ import pickle
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -228,7 +228,8 @@ class SentenceIndex:
         fresh = [d for d, v in current.items() if self.versions.get(d) != v]
         kept = [d for d, v in self.versions.items() if current.get(d) == v]
         if not fresh and len(kept) == len(self.versions):
-            return replace(self, version=version)  # same documents, same positions: vectors still apply
+            self.version = version  # same documents, same positions: this index is current
+            return self
         if len(fresh) > max_share * max(1, len(current)):
             return None
         snap = store.snapshot(doc_ids=fresh)

@@ -168,6 +168,7 @@ class VectorStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client: ClientAPI | None = None
+        self.writes = 0  # this object's writes (documents written or deleted, the store reset or dropped)
 
     @property
     def client(self) -> ClientAPI:
@@ -331,6 +332,7 @@ class VectorStore:
 
     def drop(self) -> None:
         """Delete everything this store holds (both collections), for a rebuild."""
+        self.writes += 1
         for name in (self.settings.store.collection, f"{self.settings.store.collection}__docs"):
             try:
                 self.client.delete_collection(name)
@@ -343,6 +345,7 @@ class VectorStore:
     def reset(self) -> None:
         """Start the store empty. Embedded: the Chroma folder is removed, so a store too damaged to open is
         rebuilt as well; on a server: both collections are dropped."""
+        self.writes += 1
         if self.settings.store.url or self._client is not None:
             self.drop()
             return
@@ -367,6 +370,7 @@ class VectorStore:
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         """Record first, then chunks: a document whose record a reader can see still has all its chunks."""
+        self.writes += 1
         for i in range(0, len(doc_ids), 500):
             part = list(doc_ids[i : i + 500])
             self.docs.delete(ids=part)
@@ -416,6 +420,7 @@ class VectorStore:
                     for d in dpart
                 ],
             )
+        self.writes += 1  # published: a reader in this process refreshes at once
 
     # ------------------------------------------------------------ reading
     def _reach(self, fn: Callable[[], T]) -> T:
@@ -565,13 +570,12 @@ class VectorStore:
             yield got["ids"], got.get("metadatas") or [None] * n, got.get("documents") or [None] * n
 
     def query(self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """(chunk_id, cosine similarity), best first, optionally restricted to some documents."""
-        n = min(k, self.count())
-        if n == 0:
-            return []
+        """(chunk_id, cosine similarity), best first, optionally restricted to some documents. Chroma returns fewer
+        than `k` when fewer are stored (none from an empty store), so no count first: counting the chunks is a scan
+        that grows with the store (7 ms at 158,608 chunks, against 0.9 ms for the query)."""
         where: Any = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
         res = self._reach(
-            lambda: self.chunks.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+            lambda: self.chunks.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
         )
         distances = res["distances"] or [[]]
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], distances[0], strict=True)]
