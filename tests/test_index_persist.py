@@ -200,3 +200,12 @@ def test_another_process_write_is_looked_for_every_refresh_s_and_own_writes_at_o
     (seeds_copy / "006_otters.txt").write_text("Otters\n\nThe survey found 31 otters.\n", encoding="utf-8")
     ingest([seeds_copy], reader.settings, reader.store, reader.embedder)  # written by the reader itself
     assert "006_otters" in reader.index().by_doc  # at once, with the clock standing still
+
+
+def test_the_idf_table_from_the_bm25_postings_is_the_scanned_one(saved: tuple[Path, SentenceIndex]) -> None:
+    """A process's first claim reads idf from the BM25 postings (O(vocabulary)) instead of scanning every sentence;
+    the two tables are the same."""
+    from agent.pipeline.nodes.cross_check import idf_by_scan, idf_table
+
+    _, built = saved
+    assert idf_table(built) == idf_by_scan(built) and len(idf_table(built)) > 500
