@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.data.store import Embedder, VectorStore, sentences_of
+from agent.data.store import Embedder, Snapshot, VectorStore, sentences_of, version_key
 from agent.schemas import Chunk, Citation, DocumentMeta, Evidence, Sentence
 from agent.text import tokens
 
@@ -136,6 +136,18 @@ def vector_cache(data_dir: Path, store: VectorStore) -> VectorCache:
     return VectorCache.of(data_dir)
 
 
+def _units_by_doc(snap: Snapshot) -> dict[str, tuple[list[Sentence], dict[str, list[int]]]]:
+    """Each document of a snapshot as its units (`_doc_units`)."""
+    by_doc: dict[str, list[Chunk]] = {}
+    for chunk in snap.chunks:
+        by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    return {d: _doc_units(cs) for d, cs in by_doc.items()}
+
+
+def _versions(snap: Snapshot) -> dict[str, str]:
+    return {d: version_key(m.content_hash, m.chunks) for d, m in snap.metas.items()}
+
+
 def _doc_units(chunks: list[Chunk]) -> tuple[list[Sentence], dict[str, list[int]]]:
     """One document's sentences, each once in reading order (chunks overlap), and each chunk's sentences as
     positions in that list."""
@@ -172,12 +184,7 @@ class SentenceIndex:
     def build(cls, store: VectorStore, cache: VectorCache | None = None) -> SentenceIndex:
         version = store.count()  # before the snapshot: a write during it makes the next refresh rebuild
         snap = store.snapshot()  # only fully written documents: offsets always match the texts read with them
-        by_doc: dict[str, list[Chunk]] = {}
-        for chunk in snap.chunks:
-            by_doc.setdefault(chunk.doc_id, []).append(chunk)
-        docs = {d: _doc_units(cs) for d, cs in by_doc.items()}
-        versions = {d: f"{m.content_hash or ''}|{m.chunks}" for d, m in snap.metas.items()}
-        return cls._assemble(docs, {}, snap.metas, snap.texts, version, versions, cache)
+        return cls._assemble(_units_by_doc(snap), {}, snap.metas, snap.texts, version, _versions(snap), cache)
 
     @classmethod
     def _assemble(
@@ -233,10 +240,7 @@ class SentenceIndex:
         if len(fresh) > max_share * max(1, len(current)):
             return None
         snap = store.snapshot(doc_ids=fresh)
-        by_doc: dict[str, list[Chunk]] = {}
-        for chunk in snap.chunks:
-            by_doc.setdefault(chunk.doc_id, []).append(chunk)
-        docs = {d: _doc_units(cs) for d, cs in by_doc.items()}
+        docs = _units_by_doc(snap)
         old_slots: dict[str, np.ndarray] = {}
         by_doc_chunks: dict[str, dict[str, list[int]]] = {}
         for cid, ids in self.by_chunk.items():
@@ -250,9 +254,7 @@ class SentenceIndex:
             old_slots[d] = self.slots[ids] if ids else np.zeros((0, 2), np.float32)
         metas = {d: self.metas[d] for d in kept if d in self.metas} | snap.metas
         texts = {d: self.texts[d] for d in kept if d in self.texts} | snap.texts
-        versions = {d: self.versions[d] for d in kept} | {
-            d: f"{m.content_hash or ''}|{m.chunks}" for d, m in snap.metas.items()
-        }
+        versions = {d: self.versions[d] for d in kept} | _versions(snap)
         return self._assemble(docs, old_slots, metas, texts, version, versions, self.cache)
 
     # ------------------------------------------------------------ on disk, between processes

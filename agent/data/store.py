@@ -162,6 +162,11 @@ def _clean(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v is not None}
 
 
+def version_key(content_hash: str | None, chunks: int) -> str:
+    """A document's version as the index records it: its content hash and chunk count."""
+    return f"{content_hash or ''}|{chunks}"
+
+
 class VectorStore:
     """Two Chroma collections: chunks (with sentence spans) and documents (full text + metadata)."""
 
@@ -465,7 +470,7 @@ class VectorStore:
         out: dict[str, str] = {}
         for ids, meta_rows, _ in self._scan(self.docs, include=["metadatas"]):
             for d, m in zip(ids, meta_rows, strict=True):
-                out[d] = f"{(m or {}).get('content_hash', '')}|{(m or {}).get('chunks', 0)}"
+                out[d] = version_key((m or {}).get("content_hash"), (m or {}).get("chunks", 0))
         return out
 
     def fingerprint(self, versions: dict[str, str] | None = None) -> str:
