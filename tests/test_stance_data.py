@@ -18,6 +18,7 @@ from agent.stance.data import (
     as_unsure,
     contrastive,
     edit_opposite,
+    fever_annotations,
     fever_pairs,
     news_stage,
     on_topic_neutrals,
@@ -90,6 +91,46 @@ def test_fever_split_makes_only_negated_overlapping_claims_refutations(tmp_path:
     assert plain == [NOT_SUPPORTS, NOT_SUPPORTS, NOT_SUPPORTS, SUPPORTS]
     # negated and mostly stated: refutes; not negated: still unknown; negated but little overlap: still unknown
     assert split == [REFUTES, NOT_SUPPORTS, NOT_SUPPORTS, SUPPORTS]
+
+
+def test_annotations_give_not_entailment_pairs_hard_labels_only_where_sure(tmp_path: Path) -> None:
+    rows = [
+        (1, "Rob Sheridan is a Canadian designer.", "Rob Sheridan is an American graphic designer .", "not_entailment"),
+        (2, "Neil Diamond has won an Oscar.", "Neil Diamond is an American musician and singer .", "not_entailment"),
+        (3, "Neil Diamond is a singer.", "Neil Diamond is an American musician and singer .", "not_entailment"),
+        (4, "Neil Diamond was born in Paris.", "Neil Diamond is an American musician .", "not_entailment"),
+        (5, "Neil Diamond is a musician.", "Neil Diamond is an American musician and singer .", "entailment"),
+        (6, "Neil Diamond is a poet.", "Neil Diamond is an American musician .", "not_entailment"),
+    ]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(
+        "".join(json.dumps({"id": i, "claim": c, "evidence": e, "label": y}) + "\n" for i, c, e, y in rows)
+    )
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text(
+        "\n".join(
+            json.dumps(d)
+            for d in [
+                {"id": 1, "label": "refutes", "sure": True},
+                {"id": 2, "label": "neutral", "sure": True},
+                {"id": 3, "label": "supports", "sure": True},  # against FEVER's own label: left out
+                {"id": 4, "label": "refutes", "sure": False},  # unsure: left out
+                {"id": 5, "label": "refutes", "sure": True},  # an entailment pair is never relabelled
+            ]
+        )
+        + "\n"
+    )
+    labels = fever_annotations(notes)
+    assert labels == {1: REFUTES, 2: NEUTRAL, 5: REFUTES}
+    got = [(p.label, p.source) for p in fever_pairs(pairs, annotations=labels)]
+    assert got == [
+        (REFUTES, "fever-annotated"),
+        (NEUTRAL, "fever-annotated"),
+        (NOT_SUPPORTS, "fever"),
+        (NOT_SUPPORTS, "fever"),
+        (SUPPORTS, "fever"),
+        (NOT_SUPPORTS, "fever"),
+    ]
 
 
 def _story(root: Path, name: str, who: str = "The union") -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUPPORTS, REFUTES, NEUTRAL, NOT_SUPPORTS = 0, 1, 2, -1
+FEVER_ANNOTATIONS = Path(__file__).resolve().parent / "annotations" / "fever_not_entailment.jsonl"
 LABEL_NAMES = ("supports", "refutes", "neutral")
 
 
@@ -58,18 +59,36 @@ def _overlap(claim: str, evidence: str) -> float:
     return len(words & set(_CONTENT.findall(evidence.lower()))) / (len(words) or 1)
 
 
-def fever_pairs(path: Path, split: bool = False) -> list[Pair]:
+def fever_annotations(path: Path = FEVER_ANNOTATIONS) -> dict[int, int]:
+    """Hard labels for FEVER's `not_entailment` pairs, by id, from `annotations/fever_not_entailment.jsonl`
+    (see its README): each pair read by an annotator and called refutes or neutral. A pair the annotator was
+    unsure of, or called supports against FEVER's own label, is left out (it stays "not supports")."""
+    out: dict[int, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        if d.get("sure") and d["label"] in ("refutes", "neutral"):
+            out[int(d["id"])] = REFUTES if d["label"] == "refutes" else NEUTRAL
+    return out
+
+
+def fever_pairs(path: Path, split: bool = False, annotations: dict[int, int] | None = None) -> list[Pair]:
     """FEVER's pairs; `not_entailment` is "not supports" (refutes or not-enough-info, unknown which). With
     `split`, one kind gets a hard label by construction of FEVER's claims: a negated claim ("X is not a
     musician") whose other words the evidence mostly contains (overlap >= 0.4) is a refutation: FEVER's
     refuted claims are mostly such mutations of a true statement. (Low overlap does not make a pair
-    neutral: "Bob Ross never hosted a show on PBS" against "He was the creator and host of ... on PBS".)"""
+    neutral: "Bob Ross never hosted a show on PBS" against "He was the creator and host of ... on PBS".)
+    With `annotations` (`fever_annotations`), an annotated `not_entailment` pair takes its hard label."""
     out = []
+    annotations = annotations or {}
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             d = json.loads(line)
             claim, evidence = d["claim"].strip(), detokenize(d["evidence"])
             label, source = (SUPPORTS if d["label"] == "entailment" else NOT_SUPPORTS), "fever"
+            if label == NOT_SUPPORTS and d.get("id") in annotations:
+                label, source = annotations[d["id"]], "fever-annotated"
             if split and label == NOT_SUPPORTS:
                 ov = _overlap(claim, evidence)
                 if _NEGATION.search(claim) and ov >= 0.4:
@@ -597,6 +616,7 @@ def build(
     fever_split: bool = False,
     stories: int = 0,
     opposites: bool = False,
+    annotated: bool = False,
 ) -> tuple[list[Pair], list[Pair]]:
     """All training pairs, shuffled, and a held-out slice (5% of FEVER and SciFact-train claims) for the card.
     At most `max_pairs` training pairs (a seeded sample): one epoch must fit an hour on two CPU cores.
@@ -611,9 +631,12 @@ def build(
     not shipped: up on dev (held-out 1 0.760 -> 0.804), down on the test claim sets (model card).
     `stories` > 0 mixes the news story pairs (`news_stage`, each that many times) into this one stage instead
     of a second one; their held-out stories join the held-out pairs (v7, model card).
-    `opposites` adds `edit_opposite`: a claim word the evidence shares, turned into its opposite (v9)."""
+    `opposites` adds `edit_opposite`: a claim word the evidence shares, turned into its opposite (v9).
+    `annotated` gives FEVER's `not_entailment` pairs the annotators' refutes / neutral (`fever_annotations`);
+    the held-out claims and every other pair stay the same."""
     rng = random.Random(seed)
-    fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl", split=fever_split)
+    notes = fever_annotations() if annotated else None
+    fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl", split=fever_split, annotations=notes)
     sci = scifact_pairs(
         shared / "benchmarks" / "scifact" / "claims_train.jsonl",
         shared / "benchmarks" / "scifact" / "corpus.jsonl",

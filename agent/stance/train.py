@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--self-supervised", action="store_true", help="add pairs made from running text (not shipped)")
     ap.add_argument("--on-topic", action="store_true", help="add on-topic neutrals: questions, hedges (not shipped)")
     ap.add_argument("--fever-split", action="store_true", help="hard labels for negated / unrelated FEVER pairs")
+    ap.add_argument(
+        "--annotated", action="store_true", help="FEVER not_entailment pairs as annotated: refutes or neutral"
+    )
     ap.add_argument("--init", type=Path, help="start from this trained model folder (head kept), not the base encoder")
     ap.add_argument(
         "--news-stage", action="store_true", help="second stage: the news story pairs plus as many replayed pairs"
@@ -168,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     kinds = {"self_supervised": args.self_supervised, "on_topic": args.on_topic, "fever_split": args.fever_split}
     kinds["stories"] = args.mix_stories
     kinds["opposites"] = args.opposites
+    kinds["annotated"] = args.annotated
     train, held = build(args.shared, args.seed, **kinds)
     held_first: list[Pair] = []
     if args.news_stage:
