@@ -20,6 +20,7 @@ from agent.stance.data import (
     edit_opposite,
     fever_annotations,
     fever_pairs,
+    news_item_pairs,
     news_stage,
     on_topic_neutrals,
     story_pairs,
@@ -234,3 +235,33 @@ def test_opposite_edits_only_add_pairs() -> None:
     assert set(plain) <= set(more)  # the other edits draw the same random numbers with or without it
     added = {p.source for p in set(more) - set(plain)}
     assert "edit-opposite" in added and added <= {"edit-opposite", "edit-opposite-both", "edit-opposite-evidence"}
+
+
+def test_news_items_give_three_way_pairs_and_hold_out_whole_items(tmp_path: Path) -> None:
+    def item(n: int) -> str:
+        return json.dumps(
+            {
+                "evidence": f"The council approved budget {n} on Monday, officials said.",
+                "claims": [
+                    {"claim": f"Budget {n} was approved.", "label": "supports"},
+                    {"claim": f"The council rejected budget {n}.", "label": "refutes"},
+                    {"claim": f"Budget {n} raises taxes.", "label": "neutral"},
+                    {"claim": "", "label": "supports"},  # empty: skipped
+                    {"claim": f"Budget {n} passed unanimously.", "label": "maybe"},  # unknown label: skipped
+                ],
+            }
+        )
+
+    (tmp_path / "w0.jsonl").write_text("\n".join(item(n) for n in range(4)) + "\n", "utf-8")
+    train, held = news_item_pairs(tmp_path, hold_every=2)
+    assert [(p.claim, p.label) for p in held if "budget 1" in p.evidence] == [
+        ("Budget 1 was approved.", SUPPORTS),
+        ("The council rejected budget 1.", REFUTES),
+        ("Budget 1 raises taxes.", NEUTRAL),
+    ]
+    assert {p.evidence for p in held} == {
+        "The council approved budget 1 on Monday, officials said.",
+        "The council approved budget 3 on Monday, officials said.",
+    }
+    assert len(train) == 6 and not {p.evidence for p in train} & {p.evidence for p in held}
+    assert {p.source for p in train} == {"news-supports-w0", "news-refutes-w0", "news-neutral-w0"}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 SUPPORTS, REFUTES, NEUTRAL, NOT_SUPPORTS = 0, 1, 2, -1
 FEVER_ANNOTATIONS = Path(__file__).resolve().parent / "annotations" / "fever_not_entailment.jsonl"
+NEWS_ITEMS = Path(__file__).resolve().parent / "news_items"
 LABEL_NAMES = ("supports", "refutes", "neutral")
 
 
@@ -167,6 +168,25 @@ def story_pairs(stories: Path = STORIES, neutral_per_silent: int = 2) -> list[Pa
                 for sent in ranked[:neutral_per_silent]:
                     out.append(Pair(claim, sent, NEUTRAL, f"story-neutral-{folder.name}"))
     return out
+
+
+def news_item_pairs(folder: Path = NEWS_ITEMS, hold_every: int = 10) -> tuple[list[Pair], list[Pair]]:
+    """Three-way news pairs from `agent/stance/news_items/*.jsonl` (see its README): each item is a short
+    invented news passage with four claims it supports, refutes (wrong in one detail) or leaves open (on
+    topic, as specific, not stated). Every `hold_every`-th item of each file is held out for the card."""
+    names = {"supports": SUPPORTS, "refutes": REFUTES, "neutral": NEUTRAL}
+    train: list[Pair] = []
+    held: list[Pair] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        for i, line in enumerate(lines):
+            d = json.loads(line)
+            evidence = d["evidence"].strip()
+            out = held if i % hold_every == hold_every - 1 else train
+            for c in d["claims"]:
+                if c.get("label") in names and c.get("claim", "").strip():
+                    out.append(Pair(c["claim"].strip(), evidence, names[c["label"]], f"news-{c['label']}-{path.stem}"))
+    return train, held
 
 
 # ---------------------------------------------------------------- contrastive edits
@@ -617,6 +637,7 @@ def build(
     stories: int = 0,
     opposites: bool = False,
     annotated: bool = False,
+    news_items: int = 0,
 ) -> tuple[list[Pair], list[Pair]]:
     """All training pairs, shuffled, and a held-out slice (5% of FEVER and SciFact-train claims) for the card.
     At most `max_pairs` training pairs (a seeded sample): one epoch must fit an hour on two CPU cores.
@@ -633,7 +654,9 @@ def build(
     of a second one; their held-out stories join the held-out pairs (v7, model card).
     `opposites` adds `edit_opposite`: a claim word the evidence shares, turned into its opposite (v9).
     `annotated` gives FEVER's `not_entailment` pairs the annotators' refutes / neutral (`fever_annotations`);
-    the held-out claims and every other pair stay the same."""
+    the held-out claims and every other pair stay the same.
+    `news_items` > 0 mixes the invented news passages' pairs (`news_item_pairs`), each that many times, into the
+    stage, outside the `max_pairs` sample (like `stories`); their held-out items join the held-out pairs."""
     rng = random.Random(seed)
     notes = fever_annotations() if annotated else None
     fever = fever_pairs(shared / "train" / "fever-rte" / "pairs.jsonl", split=fever_split, annotations=notes)
@@ -659,6 +682,14 @@ def build(
         rng.shuffle(train)
         train = train[: max(0, max_pairs - len(news))] + news
         held += news_held
+    if news_items:  # the news passages, each pair `news_items` times; the sample shrinks only past max_pairs
+        items, items_held = news_item_pairs()
+        extra = items * news_items
+        if len(train) + len(extra) > max_pairs:
+            rng.shuffle(train)
+            train = train[: max(0, max_pairs - len(extra))]
+        train += extra
+        held += items_held
     rng.shuffle(train)
     return train[:max_pairs], held
 

@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--self-supervised", action="store_true", help="add pairs made from running text (not shipped)")
     ap.add_argument("--on-topic", action="store_true", help="add on-topic neutrals: questions, hedges (not shipped)")
     ap.add_argument("--fever-split", action="store_true", help="hard labels for negated / unrelated FEVER pairs")
+    ap.add_argument("--news-items", type=int, default=0, help="mix the news passages' pairs, this many times, in")
     ap.add_argument(
         "--annotated", action="store_true", help="FEVER not_entailment pairs as annotated: refutes or neutral"
     )
@@ -172,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     kinds["stories"] = args.mix_stories
     kinds["opposites"] = args.opposites
     kinds["annotated"] = args.annotated
+    kinds["news_items"] = args.news_items
     train, held = build(args.shared, args.seed, **kinds)
     held_first: list[Pair] = []
     if args.news_stage:
