@@ -43,8 +43,11 @@ def capture(path: Path) -> list[dict[str, Any]]:
     from evals.runner import run_claims
 
     rows: list[dict[str, Any]] = []
+    services_of: dict[Path, Services] = {}  # the seed set and held-out 1 share one store: load it once
     for name, (gold, data_dir, _corpus) in DEV.items():
-        services = Services.from_settings(Settings(data_dir=data_dir))
+        if data_dir not in services_of:
+            services_of[data_dir] = Services.from_settings(Settings(data_dir=data_dir))
+        services = services_of[data_dir]
         model = services.stance_model()
         seen: list[tuple[str, str]] = []
         score = model.score
